@@ -1,0 +1,41 @@
+# Quick start: `make report` (the main job) and `make test` (everything).
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+export PATH := $(BIN):$(PATH)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.cache/collections
+export ANSIBLE_HOME := $(CURDIR)/.cache/ansible-home
+export ANSIBLE_LOCAL_TEMP := $(CURDIR)/.cache/ansible-tmp
+REPORT_DIR ?= $(CURDIR)/reports
+
+.PHONY: setup setup-test report test lint sanity units integration clean
+
+setup:
+	@scripts/bootstrap venv
+	@scripts/bootstrap collection
+
+setup-test: setup
+	@scripts/bootstrap apt tests/apt-packages.txt
+
+report: setup
+	ansible-playbook playbooks/report.yml -e gotime_report_dir=$(REPORT_DIR)
+
+test: lint sanity units integration
+
+lint: setup
+	ansible-lint --offline
+
+sanity: setup
+	@farm=$$(scripts/bootstrap ansible-test) && cd $$farm && \
+	  HOME=$(CURDIR)/.cache/ansible-test/home $(BIN)/ansible-test sanity --venv --python 3.11 --color no
+
+units: setup-test
+	pytest -q tests/unit
+
+integration: setup-test
+	@farm=$$(scripts/bootstrap ansible-test) && cd $$farm && \
+	  HOME=$(CURDIR)/.cache/ansible-test/home $(BIN)/ansible-test integration --local --python 3.11 --color no
+
+clean:
+	rm -rf .cache tests/output
