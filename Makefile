@@ -9,7 +9,7 @@ export ANSIBLE_HOME := $(CURDIR)/.cache/ansible-home
 export ANSIBLE_LOCAL_TEMP := $(CURDIR)/.cache/ansible-tmp
 REPORT_DIR ?= $(CURDIR)/reports
 
-.PHONY: setup setup-test report test lint sanity units integration clean
+.PHONY: setup setup-test report test lint sanity units functional integration clean
 
 setup:
 	@scripts/bootstrap venv
@@ -21,7 +21,7 @@ setup-test: setup
 report: setup
 	ansible-playbook playbooks/report.yml -e gotime_report_dir=$(REPORT_DIR)
 
-test: lint sanity units integration
+test: lint sanity units functional integration
 
 lint: setup
 	ansible-lint --offline
@@ -32,6 +32,9 @@ sanity: setup
 
 units: setup-test
 	pytest -q tests/unit
+
+functional: setup-test
+	pytest -q tests/functional
 
 integration: setup-test
 	@farm=$$(scripts/bootstrap ansible-test) && cd $$farm && \
