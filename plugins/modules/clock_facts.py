@@ -20,7 +20,7 @@ description:
   - Returns a verdict with a reason that names the real cause. Clock skew breaks TLS; it never causes go.sum checksum mismatches.
   - A server or endpoint that fails is reported as a status; it never fails the module.
 author:
-  - cifleet maintainers
+  - cifleet maintainers (@cifleet)
 requirements:
   - ntplib
   - cryptography >= 3.3
