@@ -31,14 +31,14 @@ sanity: setup
 	  HOME=$(CURDIR)/.cache/ansible-test/home $(BIN)/ansible-test sanity --venv --python 3.11 --color no
 
 units: setup-test
-	pytest -q tests/unit
+	scripts/loopback-dns pytest -q tests/unit
 
 functional: setup-test
-	pytest -q tests/functional
+	scripts/loopback-dns pytest -q tests/functional
 
 integration: setup-test
 	@farm=$$(scripts/bootstrap ansible-test) && cd $$farm && \
-	  HOME=$(CURDIR)/.cache/ansible-test/home $(BIN)/ansible-test integration --local --python 3.11 --color no
+	  HOME=$(CURDIR)/.cache/ansible-test/home $(CURDIR)/scripts/loopback-dns $(BIN)/ansible-test integration --local --python 3.11 --color no
 
 clean:
 	rm -rf .cache tests/output
