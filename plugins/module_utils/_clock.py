@@ -48,13 +48,6 @@ def _check_list(name, entries, allow_empty):
             raise ValueError('%s: entry %r is empty or not a string; give host names such as time.apple.com' % (name, entry))
 
 
-def _check_url(url):
-    scheme, sep, rest = url.partition('://')
-    host = rest.split('/', 1)[0]
-    if scheme.lower() != 'https' or not sep or not host or any(c.isspace() for c in url):
-        raise ValueError('https_date_urls: %r is not an https:// URL with a host; write it as https://host/' % url)
-
-
 def check_options(params):
     """Validate the options; return (ntp servers as (host, port), endpoints as (host, port)).
 
@@ -68,7 +61,7 @@ def check_options(params):
     servers = [_ntp.parse_server(entry, params['ntp_port']) for entry in params['ntp_servers']]
     endpoints = [_tls_window.parse_endpoint(entry) for entry in params['cert_endpoints']]
     for url in params['https_date_urls']:
-        _check_url(url)
+        _https_date.parse_url(url)
     return servers, endpoints
 
 
@@ -93,28 +86,32 @@ def true_time(selection, https_estimate):
     """
     if selection.get('offset') is not None:
         return {'offset': selection['offset'], 'error_bound': selection['error_bound'], 'source': 'ntp'}
-    if https_estimate and https_estimate.get('offset') is not None:
+    # HTTPS servers that disagree by more than the Date resolution allows give no usable estimate.
+    if https_estimate and https_estimate['spread'] <= 2 * https_estimate['resolution']:
         return {'offset': https_estimate['offset'], 'error_bound': https_estimate['error_bound'], 'source': 'https_date'}
     return {'offset': None, 'error_bound': None, 'source': None}
 
 
-def _no_source_reason(servers, selection):
+def _no_source_reason(servers, selection, https_estimate):
+    if https_estimate:
+        return ('no NTP server answered and the HTTPS Date servers disagree by %.0f s: true time is unknown; '
+                'check the servers in https_date_urls or open UDP port 123' % https_estimate['spread'])
     if selection.get('candidates'):
-        answers = ', '.join('%s:%s says %+.3f s' % (s['host'], s['port'], s['offset']) for s in servers if s['status'] == 'ok')
+        answers = ', '.join('%s says %+.3f s' % (_ntp.label(s['host'], s['port']), s['offset']) for s in servers if s['status'] == 'ok')
         return ('no majority among the NTP servers that answered (%s): true time is unknown, so the clock is '
                 'neither trusted nor stepped; fix or replace the disagreeing servers' % answers)
     by_status = {}
     for server in servers:
-        by_status.setdefault(server['status'], []).append('%s:%s' % (server['host'], server['port']))
+        by_status.setdefault(server['status'], []).append(_ntp.label(server['host'], server['port']))
     detail = '; '.join('%s: %s' % (status, ', '.join(labels)) for status, labels in sorted(by_status.items()))
     return ('no NTP server gave a usable answer (%s) and no HTTPS Date estimate: true time is unknown; '
             'check that UDP port 123 is reachable or configure https_date_urls' % detail)
 
 
-def judge(servers, selection, truth, certificates, max_offset):
+def judge(servers, selection, truth, certificates, max_offset, https_estimate=None):
     """Return (verdict, reason) from the measurements; names the real cause."""
     if truth['offset'] is None:
-        return 'no_time_source', _no_source_reason(servers, selection)
+        return 'no_time_source', _no_source_reason(servers, selection, https_estimate)
     offset = truth['offset']
     where = '%s (%s, error bound %.3f s)' % (describe_offset(offset), truth['source'], truth['error_bound'])
     window = [c for c in certificates if c.get('valid_at_host_time') is False and c.get('valid_at_true_time') is True]
@@ -179,10 +176,10 @@ def gather(params, run, which, system):
 
     host_sync = None
     if params['host_sync']:
-        host_sync = _host_sync.gather_host_sync(run, which, system, params['launchd_status_path'])
+        host_sync = _host_sync.gather_host_sync(run, system, which, params['launchd_status_path'])
 
     fetched = fetching(tls_timeout + 1) or [
-        {'endpoint': '%s:%s' % e, 'host': e[0], 'port': e[1], 'der': None, 'error': 'timed out'} for e in endpoints]
+        {'endpoint': _tls_window.format_endpoint(*e), 'der': None, 'error': 'timed out'} for e in endpoints]
     host_now = time.time()
     true_now = host_now + truth['offset'] if truth['offset'] is not None else None
     certificates = []
@@ -195,7 +192,7 @@ def gather(params, run, which, system):
                 fact['error'] = str(exc)
         certificates.append(fact)
 
-    verdict, reason = judge(ntp_servers, selection, truth, certificates, params['max_offset'])
+    verdict, reason = judge(ntp_servers, selection, truth, certificates, params['max_offset'], https_estimate)
     return {
         'checked_at': utc_iso(checked_at),
         'platform': system,

@@ -52,9 +52,12 @@ options:
     type: float
     default: 2.0
   samples:
-    description: Exchanges per server; the one with the smallest round-trip delay is kept.
+    description:
+      - Exchanges per server, sent back to back; the one with the smallest round-trip delay is kept.
+      - Public servers rate-limit back-to-back requests (Kiss-o'-Death RATE, or dropped replies that cost O(ntp_timeout)),
+        so raise this only for servers you run.
     type: int
-    default: 3
+    default: 1
   https_date_urls:
     description:
       - HTTPS URLs whose Date header estimates true time when no NTP server answers (UDP 123 blocked).
@@ -209,7 +212,7 @@ def main():
             ntp_servers=dict(type='list', elements='str', default=['time.apple.com', '0.pool.ntp.org', '1.pool.ntp.org', '2.pool.ntp.org']),
             ntp_port=dict(type='int', default=123),
             ntp_timeout=dict(type='float', default=2.0),
-            samples=dict(type='int', default=3),
+            samples=dict(type='int', default=1),
             https_date_urls=dict(type='list', elements='str', default=['https://proxy.golang.org/', 'https://www.apple.com/']),
             https_date_ca_file=dict(type='path'),
             cert_endpoints=dict(type='list', elements='str', default=['proxy.golang.org:443', 'sum.golang.org:443']),

@@ -49,7 +49,7 @@ class _Service:
 
     @property
     def endpoint(self):
-        return '%s:%d' % (self.host, self.port)
+        return '%s:%s' % (self.host, self.port)
 
     def start(self):
         raise NotImplementedError
@@ -298,7 +298,7 @@ class HTTPSDateServer(_SocketServerService):
         server.date_methods = self.date_methods
 
     def url_for(self, host=None):
-        return 'https://%s:%d/' % (host or self.host, self.port)
+        return 'https://%s:%s/' % (host or self.host, self.port)
 
     @property
     def url(self):
