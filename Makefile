@@ -27,8 +27,7 @@ lint: setup
 	ansible-lint --offline
 
 sanity: setup
-	@farm=$$(scripts/bootstrap ansible-test) && cd $$farm && \
-	  HOME=$(CURDIR)/.cache/ansible-test/home $(BIN)/ansible-test sanity --venv --python 3.11 --color no
+	scripts/ansible-test sanity --venv --python 3.11 --color no
 
 units: setup-test
 	scripts/loopback-dns pytest -q tests/unit
@@ -37,8 +36,7 @@ functional: setup-test
 	scripts/loopback-dns pytest -q tests/functional
 
 integration: setup-test
-	@farm=$$(scripts/bootstrap ansible-test) && cd $$farm && \
-	  HOME=$(CURDIR)/.cache/ansible-test/home $(CURDIR)/scripts/loopback-dns $(BIN)/ansible-test integration --local --python 3.11 --color no
+	scripts/loopback-dns scripts/ansible-test integration --local --python 3.11 --color no
 
 clean:
 	rm -rf .cache tests/output
