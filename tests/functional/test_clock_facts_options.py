@@ -41,7 +41,7 @@ BAD_OPTIONS = [
 ]
 
 
-@pytest.mark.parametrize('args,option', BAD_OPTIONS, ids=['%s=%.30r' % (next(iter(a)), next(iter(a.values()))) for a, _ in BAD_OPTIONS])
+@pytest.mark.parametrize('args,option', BAD_OPTIONS, ids=['%s=%.30r' % next(iter(case[0].items())) for case in BAD_OPTIONS])
 def test_bad_option_names_option(args, option):
     result, proc = run_module('clock_facts', args)
     assert result.get('failed') is True, result

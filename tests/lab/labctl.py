@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Start and stop the local test lab from the command line.
 
     labctl.py start --state DIR/lab.json [--profile full|ntp]
