@@ -9,7 +9,7 @@ export ANSIBLE_HOME := $(CURDIR)/.cache/ansible-home
 export ANSIBLE_LOCAL_TEMP := $(CURDIR)/.cache/ansible-tmp
 REPORT_DIR ?= $(CURDIR)/reports
 
-.PHONY: setup setup-test report test lint sanity units functional integration clean
+.PHONY: setup setup-test report test lint sanity units functional integration molecule demo bench clean
 
 setup:
 	@scripts/bootstrap venv
@@ -21,7 +21,7 @@ setup-test: setup
 report: setup
 	ansible-playbook playbooks/report.yml -e gotime_report_dir=$(REPORT_DIR)
 
-test: lint sanity units functional integration
+test: lint sanity units functional integration molecule
 
 lint: setup
 	ansible-lint --offline
@@ -37,6 +37,19 @@ functional: setup-test
 
 integration: setup-test
 	scripts/loopback-dns scripts/ansible-test integration --local --python 3.11 --color no
+
+molecule: setup-test
+	scripts/molecule-test
+
+# A lab fleet on 127.0.0.1 (real chronyd with skews, TLS servers) and its report: every verdict, offline.
+demo: setup-test
+	$(BIN)/python tests/lab/fleet_lab.py --keep
+
+# Side-by-side benchmarks (root: chronyd on 127.0.0.2-5 port 123).
+bench: setup-test
+	scripts/loopback-dns $(BIN)/python bench/clock_facts_vs_ntpdate.py
+	scripts/loopback-dns $(BIN)/python bench/go_env_bench.py
+	scripts/loopback-dns $(BIN)/python bench/report_bench.py --out bench/results/report_bench.json
 
 clean:
 	rm -rf .cache tests/output

@@ -12,6 +12,7 @@ import datetime
 import threading
 import time
 
+from ansible_collections.cifleet.gotime.plugins.module_utils import _endpoint
 from ansible_collections.cifleet.gotime.plugins.module_utils import _host_sync
 from ansible_collections.cifleet.gotime.plugins.module_utils import _https_date
 from ansible_collections.cifleet.gotime.plugins.module_utils import _ntp
@@ -58,8 +59,8 @@ def check_options(params):
     _check_list('ntp_servers', params['ntp_servers'], allow_empty=False)
     _check_list('cert_endpoints', params['cert_endpoints'], allow_empty=True)
     _check_list('https_date_urls', params['https_date_urls'], allow_empty=True)
-    servers = [_ntp.parse_server(entry, params['ntp_port']) for entry in params['ntp_servers']]
-    endpoints = [_tls_window.parse_endpoint(entry) for entry in params['cert_endpoints']]
+    servers = [_endpoint.parse(entry, 'ntp_servers', params['ntp_port']) for entry in params['ntp_servers']]
+    endpoints = [_endpoint.parse(entry, 'cert_endpoints', _tls_window.DEFAULT_TLS_PORT) for entry in params['cert_endpoints']]
     for url in params['https_date_urls']:
         _https_date.parse_url(url)
     return servers, endpoints
@@ -97,12 +98,12 @@ def _no_source_reason(servers, selection, https_estimate):
         return ('no NTP server answered and the HTTPS Date servers disagree by %.0f s: true time is unknown; '
                 'check the servers in https_date_urls or open UDP port 123' % https_estimate['spread'])
     if selection.get('candidates'):
-        answers = ', '.join('%s says %+.3f s' % (_ntp.label(s['host'], s['port']), s['offset']) for s in servers if s['status'] == 'ok')
+        answers = ', '.join('%s says %+.3f s' % (_endpoint.label(s['host'], s['port']), s['offset']) for s in servers if s['status'] == 'ok')
         return ('no majority among the NTP servers that answered (%s): true time is unknown, so the clock is '
                 'neither trusted nor stepped; fix or replace the disagreeing servers' % answers)
     by_status = {}
     for server in servers:
-        by_status.setdefault(server['status'], []).append(_ntp.label(server['host'], server['port']))
+        by_status.setdefault(server['status'], []).append(_endpoint.label(server['host'], server['port']))
     detail = '; '.join('%s: %s' % (status, ', '.join(labels)) for status, labels in sorted(by_status.items()))
     return ('no NTP server gave a usable answer (%s) and no HTTPS Date estimate: true time is unknown; '
             'check that UDP port 123 is reachable or configure https_date_urls' % detail)
@@ -179,7 +180,7 @@ def gather(params, run, which, system):
         host_sync = _host_sync.gather_host_sync(run, system, which, params['launchd_status_path'])
 
     fetched = fetching(tls_timeout + 1) or [
-        {'endpoint': _tls_window.format_endpoint(*e), 'der': None, 'error': 'timed out'} for e in endpoints]
+        {'endpoint': _endpoint.label(*e), 'der': None, 'error': 'timed out'} for e in endpoints]
     host_now = time.time()
     true_now = host_now + truth['offset'] if truth['offset'] is not None else None
     certificates = []

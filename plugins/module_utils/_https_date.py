@@ -23,7 +23,7 @@ import time
 
 from urllib.parse import urlsplit
 
-from ansible_collections.cifleet.gotime.plugins.module_utils._tls_window import (
+from ansible_collections.cifleet.gotime.plugins.module_utils._endpoint import (
     check_timeout, connect_tcp, describe_network_error, remaining, run_bounded)
 
 # OpenSSL (1.1.0+) X509_V_FLAG_NO_CHECK_TIME: do not check certificate/CRL validity against the
@@ -121,7 +121,7 @@ def query_https_dates(urls, timeout, ca_file=None):
     Returns, in input order, dicts with url, status (ok | error | no_date |
     timeout | dns_error | tls_error), offset (seconds, true - host), round_trip,
     resolution (1.0), date (the header), error and note. The call returns within
-    timeout + DEADLINE_GRACE. Raises ValueError only for a malformed URL,
+    timeout + _endpoint.DEADLINE_GRACE. Raises ValueError only for a malformed URL,
     timeout or ca_file.
     """
     timeout = check_timeout(timeout)

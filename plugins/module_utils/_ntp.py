@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, cifleet maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""NTP measurement: server entries, concurrent validated queries, interval-intersection selection."""
+"""NTP measurement: concurrent validated queries, interval-intersection selection."""
 
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
@@ -12,9 +12,10 @@ import os
 import re
 import socket
 import struct
-import threading
 import time
 import traceback
+
+from ansible_collections.cifleet.gotime.plugins.module_utils._endpoint import label, run_bounded
 
 try:
     import ntplib
@@ -31,8 +32,6 @@ STATUSES = ('ok', 'timeout', 'dns_error', 'kod', 'bad_reply', 'unsynchronized')
 MAX_ROOT_DISTANCE = 3.0
 # Frequency tolerance: dispersion grows by PHI seconds per second (RFC 5905).
 PHI = 15e-6
-# Time a query thread gets past its deadline to hand in its result.
-GRACE = 0.2
 
 NTP_VERSION = 4
 MODE_CLIENT = 3
@@ -51,93 +50,7 @@ KISS_MEANINGS = {
     'STEP': 'the server stepped its clock',
 }
 KISS_CODE = re.compile(r'^[A-Z0-9]{1,4}$')
-HOST_LABEL = re.compile(r'^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$')
 LOCAL_PRECISION = time.get_clock_info('time').resolution
-
-
-# ---------------------------------------------------------------------------
-# Server entries
-
-
-def _is_ipv6(text):
-    address = text.split('%', 1)[0]  # a zone id (fe80::1%en0) is not part of the address
-    try:
-        socket.inet_pton(socket.AF_INET6, address)
-    except (OSError, ValueError):
-        return False
-    return True
-
-
-def _host_problem(host):
-    """Why host is not a usable host name or address, or None."""
-    try:
-        ascii_host = host.encode('idna').decode('ascii')
-    except UnicodeError:
-        return 'has host %r, which is not a valid host name' % host
-    name = ascii_host[:-1] if ascii_host.endswith('.') else ascii_host
-    if len(name) > 253 or not all(HOST_LABEL.match(label) for label in name.split('.')):
-        return 'has host %r, which is not a valid host name or IPv4 address' % host
-    return None
-
-
-def _port_number(text):
-    """Port text -> (port, None) or (None, problem)."""
-    if not text:
-        return None, 'has an empty port after the colon; use a port from 1 to 65535'
-    if not (text.isascii() and text.isdigit()):
-        return None, 'has port %r, which is not a number; use a port from 1 to 65535' % text
-    port = int(text)
-    if not 1 <= port <= 65535:
-        return None, 'has port %d; use a port from 1 to 65535' % port
-    return port, None
-
-
-def parse_server(entry, default_port):
-    """One ntp_servers entry -> (host, port).
-
-    Forms: ``host``, ``host:port``, ``[ipv6]:port``, ``[ipv6]`` and a bare IPv6 address (no port).
-    Raises ValueError naming the entry and what is wrong with it.
-    """
-    if not isinstance(entry, str):
-        raise ValueError('ntp_servers: entry %r is not a string; give a host name such as time.apple.com' % (entry,))
-    where = 'ntp_servers: entry %r' % entry
-    problem = None
-    host, port = entry, default_port
-    if not entry:
-        problem = 'is empty; give a host name such as time.apple.com'
-    elif any(char.isspace() for char in entry):
-        problem = 'contains whitespace; remove it'
-    elif '/' in entry:
-        problem = 'looks like a URL or path; give host or host:port, e.g. time.apple.com:123'
-    elif entry.startswith('['):
-        match = re.match(r'^\[([^\[\]]*)\](?::(.*))?$', entry)
-        if not match:
-            problem = 'has a bracket that is not of the form [ipv6]:port'
-        elif not _is_ipv6(match.group(1)):
-            problem = 'has [%s], which is not an IPv6 address' % match.group(1)
-        else:
-            host = match.group(1)
-            if match.group(2) is not None:
-                port, problem = _port_number(match.group(2))
-    elif entry.count(':') > 1:
-        if not _is_ipv6(entry):
-            problem = 'is neither host:port nor an IPv6 address; write an IPv6 address with a port as [address]:port'
-    elif ':' in entry:
-        host, port_text = entry.split(':')
-        if not host:
-            problem = 'has no host before the colon'
-        else:
-            port, problem = _port_number(port_text)
-    if problem is None and ':' not in host:
-        problem = _host_problem(host)
-    if problem:
-        raise ValueError('%s %s' % (where, problem))
-    return host, port
-
-
-def label(host, port):
-    """'host:port', or '[ipv6]:port'."""
-    return ('[%s]:%s' if ':' in host else '%s:%s') % (host, port)
 
 
 # ---------------------------------------------------------------------------
@@ -265,89 +178,64 @@ def _blank(host, port):
     }
 
 
-class _Query:
-    """Query one server in a daemon thread; result is complete once done is set."""
-
-    def __init__(self, host, port, timeout, samples, deadline):
-        self.result = _blank(host, port)
-        self.timeout = timeout
-        self.samples = samples
-        self.deadline = deadline
-        self.phase = 'name lookup'
-        self.done = threading.Event()
-
-    def run(self):
-        try:
-            self._run()
-        except Exception as exc:  # pylint: disable=broad-except
-            # A status, never a traceback: the caller reports this server and carries on.
-            self.result.update(status='bad_reply', error='unexpected error: %s' % exc)
-        finally:
-            self.done.set()
-
-    def _run(self):
-        result = self.result
-        try:
-            infos = socket.getaddrinfo(result['host'], result['port'], 0, socket.SOCK_DGRAM, socket.IPPROTO_UDP)
-        except (socket.gaierror, UnicodeError) as exc:
-            result.update(status='dns_error', error='cannot resolve %s: %s' % (result['host'], exc))
-            return
-        self.phase = 'query'
-        unreachable = []
-        # Addresses in getaddrinfo's order; move on only when one is unreachable (e.g. IPv6 without a route).
-        for family, socktype, proto, dummy, sockaddr in infos:
-            if any(sockaddr == seen for seen, dummy in unreachable):
-                continue
-            result['address'] = sockaddr[0]
-            sock = socket.socket(family, socktype, proto)
-            try:
-                sock.connect(sockaddr)  # the kernel drops datagrams from any other address or port
-                failure = self._sample(sock)
-            except OSError as exc:
-                failure = ('unreachable', 'cannot connect: %s' % (exc.strerror or exc))
-            finally:
-                sock.close()
-            if not failure or failure[0] != 'unreachable':
-                return
-            unreachable.append((sockaddr, failure[1]))
-        result.update(status='timeout', error='; '.join('%s: %s' % (sockaddr[0], why) for sockaddr, why in unreachable))
-
-    def _sample(self, sock):
-        """Up to `samples` exchanges, keeping the one with the smallest delay (clock filter).
-
-        Returns the unreachable failure when the address never answered, else None.
-        """
-        result = self.result
-        best, answered, failure = None, 0, None
-        for dummy in range(self.samples):
-            failure, sample = _exchange(sock, self.deadline)
-            if failure:
-                break
-            answered += 1
-            if best is None or sample['delay'] < best['delay']:
-                best = sample
-        result['samples'] = answered
-        if best is not None:
-            result.update(best, status='ok')
-            if failure:
-                result['error'] = 'sample %d of %d: %s; kept the best of %d' % (
-                    answered + 1, self.samples, failure[1] or self._no_reply(), answered)
-            return None
-        status, error = failure
-        if status == 'unreachable':
-            return status, error
-        result.update(sample or {}, status=status, error=error or self._no_reply())
-        return None
-
-    def _no_reply(self):
-        return 'no reply within %s s' % self.timeout
-
-    def missed(self):
-        """The result of a thread that missed the deadline."""
-        result = _blank(self.result['host'], self.result['port'])
-        result['address'] = self.result['address']
-        result['error'] = 'no result within %s s (%s still running)' % (self.timeout, self.phase)
+def _query(server, timeout, samples, deadline, progress):
+    """Query one server (name lookup and all samples) within deadline; return its result dict."""
+    host, port = server
+    result = _blank(host, port)
+    progress['phase'] = 'name lookup'
+    try:
+        infos = socket.getaddrinfo(host, port, 0, socket.SOCK_DGRAM, socket.IPPROTO_UDP)
+    except (socket.gaierror, UnicodeError) as exc:
+        result.update(status='dns_error', error='cannot resolve %s: %s' % (host, exc))
         return result
+    progress['phase'] = 'query'
+    unreachable = []
+    # Addresses in getaddrinfo's order; move on only when one is unreachable (e.g. IPv6 without a route).
+    for family, socktype, proto, dummy, sockaddr in infos:
+        if any(sockaddr == seen for seen, dummy in unreachable):
+            continue
+        result['address'] = progress['address'] = sockaddr[0]
+        sock = socket.socket(family, socktype, proto)
+        try:
+            sock.connect(sockaddr)  # the kernel drops datagrams from any other address or port
+            failure = _sample(result, sock, timeout, samples, deadline)
+        except OSError as exc:
+            failure = ('unreachable', 'cannot connect: %s' % (exc.strerror or exc))
+        finally:
+            sock.close()
+        if not failure or failure[0] != 'unreachable':
+            return result
+        unreachable.append((sockaddr, failure[1]))
+    result.update(status='timeout', error='; '.join('%s: %s' % (sockaddr[0], why) for sockaddr, why in unreachable))
+    return result
+
+
+def _sample(result, sock, timeout, samples, deadline):
+    """Up to `samples` exchanges into result, keeping the one with the smallest delay (clock filter).
+
+    Returns the unreachable failure when the address never answered, else None.
+    """
+    no_reply = 'no reply within %s s' % timeout
+    best, answered, failure = None, 0, None
+    for dummy in range(samples):
+        failure, sample = _exchange(sock, deadline)
+        if failure:
+            break
+        answered += 1
+        if best is None or sample['delay'] < best['delay']:
+            best = sample
+    result['samples'] = answered
+    if best is not None:
+        result.update(best, status='ok')
+        if failure:
+            result['error'] = 'sample %d of %d: %s; kept the best of %d' % (
+                answered + 1, samples, failure[1] or no_reply, answered)
+        return None
+    status, error = failure
+    if status == 'unreachable':
+        return status, error
+    result.update(sample or {}, status=status, error=error or no_reply)
+    return None
 
 
 def query_servers(servers, timeout, samples):
@@ -358,25 +246,27 @@ def query_servers(servers, timeout, samples):
     seconds), samples (exchanges answered) and error (text or None).
 
     `timeout` bounds each server's whole query (name lookup and all samples), so the call returns within
-    about timeout + GRACE however many servers are silent. Each exchange sends a random transmit timestamp
-    and accepts only a server-mode reply that echoes it. Sampling a server stops at its first failure; when
-    some samples were good the status stays ok, the best one is kept, and error says why sampling stopped.
-    `unsynchronized` and `kod` results keep the header fields the server sent (and the measured offset for
-    `unsynchronized`) for diagnosis; they are never selected. Nothing raises: every failure is a status.
+    timeout + DEADLINE_GRACE (_endpoint.run_bounded) however many servers are silent. Each exchange sends a
+    random transmit timestamp and accepts only a server-mode reply that echoes it. Sampling a server stops at
+    its first failure; when some samples were good the status stays ok, the best one is kept, and error says
+    why sampling stopped. `unsynchronized` and `kod` results keep the header fields the server sent (and the
+    measured offset for `unsynchronized`) for diagnosis; they are never selected. Nothing raises: every
+    failure is a status.
     """
-    deadline = time.monotonic() + timeout
-    queries = [_Query(host, port, timeout, samples, deadline) for host, port in servers]
-    for query in queries:
-        thread = threading.Thread(target=query.run, name='ntp-%s' % label(query.result['host'], query.result['port']))
-        thread.daemon = True  # a name lookup that hangs must not hold the interpreter at exit
-        thread.start()
-    results = []
-    for query in queries:
-        if query.done.wait(max(0.0, deadline + GRACE - time.monotonic())):
-            results.append(query.result)
+    def work(server, deadline, progress):
+        return _query(server, timeout, samples, deadline, progress)
+
+    def failed(server, progress, exc):
+        result = _blank(*server)
+        result['address'] = progress.get('address')
+        if exc is None:
+            result['error'] = 'no result within %s s (%s still running)' % (timeout, progress['phase'])
         else:
-            results.append(query.missed())
-    return results
+            # A status, never a traceback: the caller reports this server and carries on.
+            result.update(status='bad_reply', error='unexpected error: %s' % exc)
+        return result
+
+    return run_bounded(work, list(servers), timeout, failed)
 
 
 # ---------------------------------------------------------------------------

@@ -8,18 +8,27 @@ host sees it "not yet valid" at host time but valid at true time: tls_window. No
 steps or slews a clock; chronyd always runs with -x (ntp_lab.ChronyServer).
 
     with FleetLab(workdir, hosts=24) as lab:
-        lab.inventory_path  # YAML inventory; lab.expected[host] = (status, verdict, go_status)
+        lab.inventory_path  # inventory (JSON is YAML); lab.expected[host] = (status, verdict, go_status)
 
-    python -m lab.fleet_lab WORKDIR [HOSTS]   # start the lab, print the report command, wait for Ctrl-C
+The demo (no internet needed): start the lab, run playbooks/report.yml over it, print where the
+report is, stop the lab (--keep waits for Ctrl-C so the report can be run again):
+
+    .venv/bin/python tests/lab/fleet_lab.py [--workdir DIR] [--hosts 12] [--keep]
 """
+import argparse
 import datetime
 import json
 import os
 import socket
+import subprocess
 import sys
 import time
 
-from lab import ntp_lab, tls_lab
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from lab import ntp_lab, tls_lab  # noqa: E402  pylint: disable=wrong-import-position
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 SKEW = 300
 # (kind, expected status, expected verdict, expected go status); hosts cycle through KINDS.
@@ -76,9 +85,9 @@ class FleetLab:
         day = datetime.timedelta(days=1)
         os.makedirs(os.path.join(self.workdir, 'ca'), exist_ok=True)
         self.ca = tls_lab.LabCA(os.path.join(self.workdir, 'ca'))
-        good = [self._chrony() for _ in range(3)]
-        ahead = [self._chrony('+%ds' % SKEW) for _ in range(3)]
-        behind = [self._chrony('-%ds' % SKEW) for _ in range(3)]
+        good = [self._chrony() for dummy in range(3)]
+        ahead = [self._chrony('+%ds' % SKEW) for dummy in range(3)]
+        behind = [self._chrony('-%ds' % SKEW) for dummy in range(3)]
         dead = self._start(ntp_lab.DeadPort())
         valid = self._start(tls_lab.TLSServer(self.ca, 'valid'))
         # Valid at true time for hosts SKEW s slow (ahead servers), not yet valid at host time.
@@ -167,21 +176,45 @@ class FleetLab:
         self.stop()
 
 
-def main(argv):
-    workdir = os.path.abspath(argv[1] if len(argv) > 1 else 'lab-fleet')
-    hosts = int(argv[2]) if len(argv) > 2 else len(KINDS)
-    with FleetLab(workdir, hosts) as lab:
-        print('lab inventory: %s (%d hosts, every verdict)' % (lab.inventory_path, hosts))
-        print('in another shell: ansible-playbook -i %s playbooks/report.yml -e gotime_report_dir=%s'
-              % (lab.inventory_path, os.path.join(workdir, 'report')))
-        print('Ctrl-C stops the lab services.')
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            pass
-    return 0
+def run_report(workdir, inventory, report_dir, *extra_vars):
+    """ansible-playbook playbooks/report.yml over inventory, with a fact cache of workdir's own."""
+    bin_dir = os.path.dirname(os.path.abspath(sys.executable))
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, 'ansible.cfg'),
+               ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, '.cache', 'collections'),
+               ANSIBLE_CACHE_PLUGIN_CONNECTION=os.path.join(workdir, 'facts'),
+               ANSIBLE_HOME=os.path.join(workdir, 'ansible-home'), ANSIBLE_LOCAL_TEMP=os.path.join(workdir, 'ansible-tmp'))
+    argv = [os.path.join(bin_dir, 'ansible-playbook'), '-i', inventory, os.path.join(ROOT, 'playbooks', 'report.yml'),
+            '-e', 'gotime_report_dir=%s' % report_dir]
+    for item in extra_vars:
+        argv += ['-e', item]
+    return subprocess.run(argv, env=env, cwd=ROOT, check=False).returncode
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description='Lab fleet demo: every verdict in one report, offline.')
+    parser.add_argument('--workdir', default=os.path.join(ROOT, '.cache', 'demo'))
+    parser.add_argument('--hosts', type=int, default=len(KINDS))
+    parser.add_argument('--keep', action='store_true', help='keep the lab running until Ctrl-C')
+    args = parser.parse_args(argv)
+    missing = ntp_lab.missing_tools()
+    if missing:
+        sys.exit('fleet_lab: %s' % missing)
+    workdir = os.path.abspath(args.workdir)
+    report_dir = os.path.join(workdir, 'report')
+    with FleetLab(workdir, args.hosts) as lab:
+        rc = run_report(workdir, lab.inventory_path, report_dir)
+        print('\nlab fleet: %d hosts, inventory %s' % (args.hosts, lab.inventory_path))
+        print('report: %s' % os.path.join(report_dir, 'fleet-report.html'))
+        if args.keep:
+            print('lab running; again: ansible-playbook -i %s playbooks/report.yml -e gotime_report_dir=%s '
+                  '(same ANSIBLE_* settings); Ctrl-C stops it' % (lab.inventory_path, report_dir))
+            try:
+                while True:
+                    time.sleep(3600)
+            except KeyboardInterrupt:
+                pass
+    return rc
 
 
 if __name__ == '__main__':
-    sys.exit(main(sys.argv))
+    sys.exit(main())

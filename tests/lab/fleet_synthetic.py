@@ -79,8 +79,9 @@ def clock_fact(index, kind, max_offset=1.0):
         source = 'https_date'
         max_offset = 5.0
     true_now = host_now + datetime.timedelta(seconds=offset or 0.0)
-    truechimers = [] if offset is None or source != 'ntp' else ['%s:%s' % (s['host'], s['port']) for s in servers
-                                                                 if s['status'] == 'ok' and s['host'] + ':123' not in falsetickers]
+    truechimers = []
+    if offset is not None and source == 'ntp':
+        truechimers = ['%s:%s' % (s['host'], s['port']) for s in servers if s['status'] == 'ok' and s['host'] + ':123' not in falsetickers]
     darwin = kind == 'ok_darwin'
     launchd = None
     if darwin:

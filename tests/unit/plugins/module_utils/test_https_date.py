@@ -6,7 +6,7 @@ import time
 import pytest
 
 from ansible_collections.cifleet.gotime.plugins.module_utils import _https_date as hd
-from ansible_collections.cifleet.gotime.plugins.module_utils._tls_window import describe_network_error
+from ansible_collections.cifleet.gotime.plugins.module_utils._endpoint import describe_network_error
 from lab.tls_lab import ClosedPort, HTTPSDateServer, LabCA, NotTLSServer, SilentServer
 
 

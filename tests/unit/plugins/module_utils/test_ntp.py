@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from ansible_collections.cifleet.gotime.plugins.module_utils import _ntp
+from ansible_collections.cifleet.gotime.plugins.module_utils import _endpoint, _ntp
 from lab import ntp_lab
 from lab.ntp_lab import ChronyServer, DeadPort, HostileServer
 
@@ -105,7 +105,7 @@ def test_single_sample_is_kept(chrony):
 @pytest.mark.skipif(not _ipv6_loopback(), reason='no IPv6 loopback (::1) on this machine')
 def test_ipv6_server_entry_end_to_end():
     with ChronyServer(address='::1') as server:
-        host, port = _ntp.parse_server('[::1]:%d' % server.port, 123)
+        host, port = _endpoint.parse('[::1]:%d' % server.port, 'ntp_servers', 123)
         result = _ntp.query_servers([(host, port)], 1, 2)[0]
     assert result['status'] == 'ok' and result['address'] == '::1'
     assert abs(result['offset']) <= result['root_distance']
@@ -233,56 +233,3 @@ def test_hostile_servers_are_never_selected(chrony):
     assert selection['candidates'] == 1 and selection['majority'] is True
     assert selection['truechimers'] == [chrony['good'][0].label] and selection['falsetickers'] == []
     _assert_honest(results, selection, 0.0)
-
-
-# --- server entries -----------------------------------------------------------------------------
-
-@pytest.mark.parametrize('entry, expected', [
-    ('time.apple.com', ('time.apple.com', 123)),
-    ('time.apple.com.', ('time.apple.com.', 123)),
-    ('time.apple.com:4123', ('time.apple.com', 4123)),
-    ('ntp_1.corp.example:1', ('ntp_1.corp.example', 1)),
-    ('b\u00fccher.example:65535', ('b\u00fccher.example', 65535)),
-    ('127.0.0.1', ('127.0.0.1', 123)),
-    ('127.0.0.3:123', ('127.0.0.3', 123)),
-    ('::1', ('::1', 123)),
-    ('2001:db8::1', ('2001:db8::1', 123)),
-    ('[::1]', ('::1', 123)),
-    ('[::1]:11123', ('::1', 11123)),
-    ('[2001:db8::1]:123', ('2001:db8::1', 123)),
-    ('fe80::1%en0', ('fe80::1%en0', 123)),
-    ('[fe80::1%en0]:1123', ('fe80::1%en0', 1123)),
-])
-def test_parse_server_accepts(entry, expected):
-    assert _ntp.parse_server(entry, 123) == expected
-
-
-@pytest.mark.parametrize('entry, message', [
-    ('x:0', "ntp_servers: entry 'x:0' has port 0; use a port from 1 to 65535"),
-    ('x:65536', "ntp_servers: entry 'x:65536' has port 65536; use a port from 1 to 65535"),
-    ('x:abc', "ntp_servers: entry 'x:abc' has port 'abc', which is not a number; use a port from 1 to 65535"),
-    ('x:-1', "ntp_servers: entry 'x:-1' has port '-1', which is not a number"),
-    ('x:\u0661\u0662\u0663', 'which is not a number'),
-    ('x:', "ntp_servers: entry 'x:' has an empty port after the colon"),
-    (':123', "ntp_servers: entry ':123' has no host before the colon"),
-    ('', "ntp_servers: entry '' is empty; give a host name such as time.apple.com"),
-    (' time.apple.com', "ntp_servers: entry ' time.apple.com' contains whitespace; remove it"),
-    ('time apple.com', 'contains whitespace'),
-    ('https://time.apple.com', 'looks like a URL or path'),
-    ('[::1', 'has a bracket that is not of the form [ipv6]:port'),
-    ('[::1]123', 'has a bracket that is not of the form [ipv6]:port'),
-    ('[time.apple.com]:123', 'has [time.apple.com], which is not an IPv6 address'),
-    ('[::1]:0', "ntp_servers: entry '[::1]:0' has port 0; use a port from 1 to 65535"),
-    ('[::1]:', 'has an empty port after the colon'),
-    ('2001:db8::zz', 'is neither host:port nor an IPv6 address; write an IPv6 address with a port as [address]:port'),
-    ('time.apple.com:123:4', 'is neither host:port nor an IPv6 address'),
-    ('time..apple.com', "has host 'time..apple.com', which is not a valid host name"),
-    ('-time.apple.com', 'which is not a valid host name'),
-    ('x' * 64 + '.example', 'which is not a valid host name'),
-    (123, 'ntp_servers: entry 123 is not a string'),
-])
-def test_parse_server_rejects(entry, message):
-    with pytest.raises(ValueError) as caught:
-        _ntp.parse_server(entry, 123)
-    assert message in str(caught.value)
-    assert str(caught.value).startswith('ntp_servers: entry ')

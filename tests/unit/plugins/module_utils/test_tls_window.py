@@ -1,6 +1,5 @@
 """_tls_window against real TLS servers on loopback (tests/lab/tls_lab.py)."""
 import math
-import threading
 import time
 
 import pytest
@@ -9,69 +8,6 @@ from ansible_collections.cifleet.gotime.plugins.module_utils import _tls_window 
 from lab.tls_lab import ClosedPort, LabCA, NotTLSServer, ResetServer, SilentServer, TLSServer
 
 TWO_HOURS = 2 * 3600
-
-
-# ---------------------------------------------------------------------------
-# parse_endpoint
-
-@pytest.mark.parametrize('entry, expected', [
-    ('proxy.golang.org:443', ('proxy.golang.org', 443)),
-    ('sum.golang.org', ('sum.golang.org', 443)),
-    ('goproxy.corp.example:8443', ('goproxy.corp.example', 8443)),
-    ('proxy.golang.org.:443', ('proxy.golang.org.', 443)),
-    ('127.0.0.1:1', ('127.0.0.1', 1)),
-    ('localhost:65535', ('localhost', 65535)),
-    ('[2001:db8::1]:8443', ('2001:db8::1', 8443)),
-    ('[::1]', ('::1', 443)),
-])
-def test_parse_endpoint_accepts(entry, expected):
-    assert tw.parse_endpoint(entry) == expected
-
-
-def test_parse_endpoint_round_trips_through_format_endpoint():
-    for entry in ('proxy.golang.org:443', '[2001:db8::1]:8443', '127.0.0.1:4433'):
-        assert tw.format_endpoint(*tw.parse_endpoint(entry)) == entry
-
-
-def test_parse_endpoint_names_option_and_default_port_for_other_callers():
-    assert tw.parse_endpoint('time.apple.com', option='ntp_servers', default_port=123) == ('time.apple.com', 123)
-    with pytest.raises(ValueError, match=r"^ntp_servers: entry 'time\.apple\.com:x'"):
-        tw.parse_endpoint('time.apple.com:x', option='ntp_servers', default_port=123)
-
-
-def test_parse_endpoint_message_names_entry_and_fix():
-    with pytest.raises(ValueError) as info:
-        tw.parse_endpoint('host:notaport')
-    assert str(info.value) == ("cert_endpoints: entry 'host:notaport' has a port that is not a number;"
-                               " write host:port with a port from 1 to 65535")
-
-
-@pytest.mark.parametrize('entry, problem', [
-    ('host:0', 'has port 0, outside 1 to 65535'),
-    ('host:65536', 'has port 65536, outside 1 to 65535'),
-    ('host:+443', 'port that is not a number'),
-    ('host:\u0664\u0664\u0663', 'port that is not a number'),
-    ('host:', 'has no port after ":"'),
-    (':443', 'has no host before ":"'),
-    ('2001:db8::1', 'IPv6 address without brackets; write it as [2001:db8::1]:443'),
-    ('[2001:db8::1', 'has "[" without "]"'),
-    ('[proxy.golang.org]:443', 'not an IPv6 address'),
-    ('[::1]443', 'has text after "]"'),
-    ('https://proxy.golang.org', 'is a URL, not an endpoint'),
-    ('proxy.golang.org/x', 'is a URL, not an endpoint'),
-    ('user@proxy.golang.org:443', 'contains "@"'),
-    ('proxy golang.org:443', 'contains white space'),
-    ('proxy..golang.org', 'empty label'),
-    ('', 'is empty'),
-    (443, 'is not a string'),
-    (None, 'is not a string'),
-])
-def test_parse_endpoint_rejects(entry, problem):
-    with pytest.raises(ValueError) as info:
-        tw.parse_endpoint(entry)
-    message = str(info.value)
-    assert message.startswith('cert_endpoints: entry %r ' % (entry,))
-    assert problem in message
 
 
 # ---------------------------------------------------------------------------
@@ -218,34 +154,3 @@ def test_fetch_rejects_a_bad_timeout(timeout):
 def test_fetch_rejects_a_bad_endpoint_before_any_connection():
     with pytest.raises(ValueError, match="cert_endpoints: entry 'host:x'"):
         tw.fetch_certificates(['localhost:443', 'host:x'], 1)
-
-
-# ---------------------------------------------------------------------------
-# run_bounded: the deadline holds even when a worker cannot be interrupted
-
-def test_run_bounded_abandons_a_blocked_worker_at_the_deadline():
-    release = threading.Event()
-
-    def work(item, deadline, progress):
-        if item == 'blocked':
-            progress['phase'] = 'DNS lookup'
-            release.wait(30)  # like getaddrinfo on a dead resolver: no timeout applies
-        if item == 'raises':
-            raise RuntimeError('boom')
-        return item
-
-    def failed(item, progress, exc):
-        return (item, progress['phase'], repr(exc))
-
-    started = time.monotonic()
-    try:
-        results = tw.run_bounded(work, ['fast', 'blocked', 'raises'], 0.5, failed)
-    finally:
-        release.set()
-    assert time.monotonic() - started < 0.5 + tw.DEADLINE_GRACE + 0.5
-    assert results == ['fast', ('blocked', 'DNS lookup', 'None'), ('raises', 'start', "RuntimeError('boom')")]
-
-
-def test_timeout_of_a_blocked_dns_lookup_is_described():
-    status, text = tw.describe_network_error(None, 'proxy.golang.org:443', {'phase': 'DNS lookup'}, 2)
-    assert (status, text) == ('timeout', 'proxy.golang.org:443: no answer within 2 s (during DNS lookup)')

@@ -1,0 +1,129 @@
+"""Verify the Darwin path on the emulated Mac (tests/darwin: a macOS command emulator, not macOS).
+
+The emulated Mac's clock is libfaketime's offset in /var/db/darwin-emulator/clock.rc; its sntp
+measures against the lab NTP server (chronyd -x on 127.0.0.2 in the container) and `sntp -sS`
+rewrites that file. The job is run by the emulated `launchctl kickstart`, synchronously.
+"""
+import json
+import plistlib
+
+import pytest
+
+LABEL = 'org.cifleet.gotime.clock-sync'
+PLIST = '/Library/LaunchDaemons/%s.plist' % LABEL
+SCRIPT_DIR = '/Library/Application Support/cifleet.gotime'
+SCRIPT = SCRIPT_DIR + '/launchd_sync.sh'
+STATUS = '/var/db/cifleet.gotime/launchd_sync.json'
+CLOCK = '/var/db/darwin-emulator/clock.rc'
+STATE = '/var/db/darwin-emulator'
+MANAGED_HEADER = ['#', '# Ansible managed', '#']
+
+
+def skew(host):
+    return float(host.file(CLOCK).content_string.strip().rstrip('s'))
+
+
+def set_skew(host, text):
+    host.check_output("printf '%%s\\n' %s > %s" % (text, CLOCK))
+
+
+def kickstart(host):
+    host.check_output('launchctl kickstart -k system/%s' % LABEL)
+    return json.loads(host.file(STATUS).content_string)
+
+
+def test_network_time_server_is_the_first_source(host):
+    assert host.file('/etc/ntp.conf').content_string == 'server 127.0.0.2\n'
+    assert host.check_output('systemsetup -getnetworktimeserver') == 'Network Time Server: 127.0.0.2'
+    assert host.check_output('systemsetup -getusingnetworktime') == 'Network Time: On'
+
+
+def test_plist_owner_mode_and_keys(host):
+    plist = host.file(PLIST)
+    assert (plist.uid, plist.gid, plist.mode) == (0, 0, 0o644)
+    assert '<!-- Managed by Ansible' in plist.content_string
+    job = plistlib.loads(plist.content)
+    assert job == {
+        'Label': LABEL,
+        'ProgramArguments': [SCRIPT],
+        'RunAtLoad': True,
+        'StartInterval': 300,
+        'StartCalendarInterval': [{'Minute': 0}, {'Minute': 30}],
+        'StandardOutPath': '/var/log/cifleet.gotime.launchd_sync.log',
+        'StandardErrorPath': '/var/log/cifleet.gotime.launchd_sync.log',
+    }
+    assert host.check_output('plutil -lint %s' % PLIST) == '%s: OK' % PLIST
+
+
+def test_script_and_directories_owner_and_mode(host):
+    script = host.file(SCRIPT)
+    assert (script.uid, script.gid, script.mode) == (0, 0, 0o755)
+    lines = script.content_string.splitlines()
+    assert lines[0] == '#!/bin/sh'
+    assert lines[1:4] == MANAGED_HEADER
+    for path in (SCRIPT_DIR, '/var/db/cifleet.gotime'):
+        directory = host.file(path)
+        assert directory.is_directory
+        assert (directory.uid, directory.gid, directory.mode) == (0, 0, 0o755)
+
+
+def test_launchd_loaded_the_installed_plist(host):
+    out = host.check_output('launchctl print system/%s' % LABEL)
+    assert 'path = %s' % PLIST in out
+    loaded = json.loads(host.file('%s/launchd/%s.json' % (STATE, LABEL)).content_string)
+    assert loaded['plist'] == host.file(PLIST).content_string
+    assert loaded['runs'] >= 1  # RunAtLoad ran it at bootstrap
+
+
+def test_the_status_of_the_run_at_load(host):
+    status = json.loads(host.file(STATUS).content_string)
+    assert set(status) == {'time', 'offset', 'action', 'server', 'error', 'threshold'}
+    assert status['action'] == 'none'
+    assert status['server'] == '127.0.0.2'
+    assert status['threshold'] == 1.0
+    assert status['error'] is None
+    assert abs(status['offset']) < 1.0
+    status_file = host.file(STATUS)
+    assert (status_file.uid, status_file.mode) == (0, 0o644)
+
+
+def test_no_step_below_the_threshold(host):
+    set_skew(host, '+0.5s')
+    status = kickstart(host)
+    assert status['action'] == 'none'
+    assert -0.6 < status['offset'] < -0.4
+    assert skew(host) == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize('style', ['modern', 'legacy'])
+def test_step_past_the_threshold(host, style):
+    host.check_output('printf %s > %s/sntp_style' % (style, STATE))
+    set_skew(host, '+300s')
+    assert int(host.check_output("sh -c 'date -u +%%s'; env LD_PRELOAD=%s FAKETIME_TIMESTAMP_FILE=%s date -u +%%s"
+                                 % ('/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1', CLOCK)).split()[1]) > 0
+    status = kickstart(host)
+    assert status['action'] == 'stepped'
+    assert status['offset'] == pytest.approx(-300, abs=0.5)
+    assert abs(skew(host)) < 0.5  # the emulated sntp -sS corrected the emulated clock
+    host.check_output('rm -f %s/sntp_style' % STATE)
+
+
+def test_failure_when_no_server_answers(host):
+    pid = host.file('/run/lab-ntp/chronyd.pid').content_string.strip()
+    host.check_output('kill %s' % pid)
+    try:
+        status = kickstart(host)
+    finally:
+        host.check_output('rm -f /run/lab-ntp/chronyd.pid; /usr/sbin/chronyd -x -f /run/lab-ntp/chrony.conf')
+    assert status['action'] == 'failed'
+    assert status['offset'] is None
+    assert 'no server answered' in status['error']
+    assert 'Exchange failed' in status['error']
+
+
+def test_launchd_rules_of_the_emulator(host):
+    again = host.run('launchctl bootstrap system %s' % PLIST)
+    assert (again.rc, again.stderr.strip()) == (5, 'Bootstrap failed: 5: Input/output error')
+    host.check_output('cp %s /tmp/writable.plist && chmod 0666 /tmp/writable.plist' % PLIST)
+    bad = host.run('launchctl bootstrap system /tmp/writable.plist')
+    assert (bad.rc, bad.stderr.strip()) == (122, 'Bootstrap failed: 122: Path had bad ownership/permissions')

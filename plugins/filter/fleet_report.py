@@ -1,0 +1,76 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, cifleet maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+"""Filters of the fleet report; the logic lives in plugin_utils/_fleet_report*.py.
+
+Records and rendered texts carry host-provided text (errors, reasons): they are marked unsafe so
+that ansible-core before 2.19 never templates them again when they are stored as facts. The
+fleet_report role passes the document straight to fleet_report_render and never stores it.
+"""
+
+from ansible.errors import AnsibleFilterError
+
+try:
+    from ansible.utils.unsafe_proxy import wrap_var
+except ImportError:  # an ansible-core without unsafe_proxy never templates data again
+    def wrap_var(value):
+        return value
+
+from ansible_collections.cifleet.gotime.plugins.plugin_utils import _fleet_report
+from ansible_collections.cifleet.gotime.plugins.plugin_utils import _fleet_report_html
+
+FORMATS = ('json', 'csv', 'html', 'prometheus')
+
+
+def fleet_report_record(clock_result, go_result=None, failed_task=None):
+    """Registered clock_facts (or ansible_failed_result) and go_env results -> the host's cached record."""
+    try:
+        return wrap_var(_fleet_report.make_record(clock_result, go_result, failed_task))
+    except ValueError as exc:
+        raise AnsibleFilterError(str(exc))
+
+
+def fleet_report(hostvars, hosts, failed_hosts=None, fact='gotime_report', generated_at=None, title=None):
+    """hostvars and a list of host names -> the fleet report document."""
+    if isinstance(hosts, str) or not hasattr(hosts, '__iter__'):
+        raise AnsibleFilterError('fleet_report: hosts must be a list of inventory host names')
+    records = {}
+    for host in hosts:
+        host = str(host)
+        try:
+            host_vars = hostvars[host]
+        except KeyError:
+            raise AnsibleFilterError('fleet_report: %s is not in hostvars' % host)
+        facts = host_vars.get('ansible_facts') or {}
+        records[host] = facts.get(fact)
+    try:
+        return _fleet_report.build(records, failed_hosts, generated_at, title)
+    except ValueError as exc:
+        raise AnsibleFilterError(str(exc))
+
+
+def fleet_report_render(document, output_format):
+    """The report document -> text in one of json, csv, html, prometheus; a list of formats gives {format: text}."""
+    formats = [output_format] if isinstance(output_format, str) else list(output_format or [])
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise AnsibleFilterError('fleet_report_render: format must be one of %s, got %r' % (', '.join(FORMATS), output_format))
+    if not isinstance(document, dict) or document.get('format') != _fleet_report.FORMAT:
+        raise AnsibleFilterError('fleet_report_render: the input is not a fleet report document (use the fleet_report filter)')
+    document = _fleet_report.plain_data(document)
+    texts = {}
+    for name in formats:
+        texts[name] = _fleet_report_html.render_html(document) if name == 'html' else _fleet_report.RENDERERS[name](document)
+    return wrap_var(texts[output_format] if isinstance(output_format, str) else texts)
+
+
+class FilterModule(object):
+    def filters(self):
+        return {
+            'fleet_report_record': fleet_report_record,
+            'fleet_report': fleet_report,
+            'fleet_report_render': fleet_report_render,
+        }

@@ -1,0 +1,623 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, cifleet maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""cifleet.gotime.go_env through real ansible-playbook runs against localhost with Debian's real Go.
+
+HOME (and so the go env file) of every run is a temp dir; a `go` wrapper script logs each call of the
+binary (tag, subcommand, flag; never values) and execs the real go, so tests count invocations.
+"""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import hashlib
+import json
+import os
+import pwd
+import secrets
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import zipfile
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+COLLECTIONS = os.path.join(ROOT, '.cache', 'collections')
+BIN = os.path.dirname(sys.executable)
+REAL_GO = '/usr/bin/go'
+TARGET_PYTHON = '/usr/bin/python3'  # the module's interpreter; readable by the test user too
+SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
+MODULE = 'cifleet.gotime.go_env'
+
+WRAPPER = '''#!/bin/sh
+printf '%%s %%s %%s\\n' "${GO_CALL_TAG:-none}" "$1" "$2" >> %(log)s
+if [ "$1" = clean ] && [ -n "$GO_FORBID_CLEAN" ]; then echo "go clean forbidden in this test" >&2; exit 3; fi
+if [ "$1 $2" = "env -w" ] && [ -n "$GO_WRITE_BARRIER" ]; then
+  # hold concurrent writers until all arrived or 1.5 s after the first did, then release them together
+  date +%%s%%N >> "$GO_WRITE_BARRIER"; first=$(head -n 1 "$GO_WRITE_BARRIER")
+  while [ "$(wc -l < "$GO_WRITE_BARRIER")" -lt "$GO_WRITERS" ] && [ $(($(date +%%s%%N) - first)) -lt 1500000000 ]; do
+    sleep 0.05
+  done
+fi
+exec %(go)s "$@"
+'''
+# Go 1.12 (simulated): `go env -json` without GOVERSION or GOENV, and its `go version` line.
+OLD_GO = '''#!/bin/sh
+case "$1" in
+version) echo "go version go1.12.17 linux/amd64" ;;
+env) printf '{\\n\\t"GOARCH": "amd64",\\n\\t"GOFLAGS": "",\\n\\t"GOPATH": "%(home)s/go",\\n\\t"GOPROXY": "",\\n\\t"GOROOT": "/usr/local/go"\\n}\\n' ;;
+*) echo "go $1: unknown command" >&2; exit 2 ;;
+esac
+'''
+
+
+def go_env_root():
+    return subprocess.run([REAL_GO, 'env', 'GOROOT'], check=True, capture_output=True, text=True).stdout.strip()
+
+
+class Lab(object):
+    """One temp HOME, a logging go wrapper, and ansible-playbook runs whose registered results come back as JSON."""
+
+    def __init__(self, path):
+        self.dir = str(path)
+        self.home = os.path.join(self.dir, 'home')
+        self.env_file = os.path.join(self.home, '.config', 'go', 'env')
+        self.calls = os.path.join(self.dir, 'go-calls.log')
+        self.go = os.path.join(self.dir, 'go')
+        os.makedirs(self.home)
+        self.write_script(self.go, WRAPPER % {'log': self.calls, 'go': REAL_GO})
+        self.runs = 0
+
+    @staticmethod
+    def write_script(path, text):
+        with open(path, 'w') as f:
+            f.write(text)
+        os.chmod(path, 0o755)
+
+    def write_env(self, text):
+        os.makedirs(os.path.dirname(self.env_file), exist_ok=True)
+        with open(self.env_file, 'w') as f:
+            f.write(text)
+
+    def env_snapshot(self, path=None):
+        """(bytes, mtime_ns) of the env file, or None."""
+        path = path or self.env_file
+        if not os.path.exists(path):
+            return None
+        with open(path, 'rb') as f:
+            return f.read(), os.stat(path).st_mtime_ns
+
+    def calls_tagged(self, tag):
+        if not os.path.exists(self.calls):
+            return []
+        with open(self.calls) as f:
+            return [line.split()[1:] for line in f if line.split()[0] == tag]
+
+    def ansible_env(self, extra=None):
+        env = {
+            'PATH': SYSTEM_PATH,
+            'HOME': self.home,
+            'LANG': 'C.UTF-8',
+            'ANSIBLE_COLLECTIONS_PATH': COLLECTIONS,
+            'ANSIBLE_HOME': os.path.join(self.dir, 'ansible'),
+            'ANSIBLE_LOCAL_TEMP': os.path.join(self.dir, 'ansible', 'tmp'),
+            'ANSIBLE_PIPELINING': 'true',
+            'ANSIBLE_NOCOLOR': 'true',
+            'ANSIBLE_RETRY_FILES_ENABLED': 'false',
+        }
+        env.update(extra or {})
+        return env
+
+    def play(self, tasks, hosts=None, verbosity=0, diff=False, extra_env=None):
+        """Run the tasks on localhost (or several local hosts); return ({host: {register: result}}, output)."""
+        self.runs += 1
+        run_dir = os.path.join(self.dir, 'run%d' % self.runs)
+        os.makedirs(run_dir)
+        hosts = hosts or {'localhost': {}}
+        registered = []
+        for i, task in enumerate(tasks):
+            task.setdefault('name', 'task %d' % i)
+            task.setdefault('register', 'r%d' % i)
+            registered.append(task['register'])
+        dump = {
+            'name': 'Dump registered results',
+            'ansible.builtin.copy': {
+                'content': '{{ {%s} | to_json }}' % ', '.join("'%s': %s" % (r, r) for r in registered),
+                'dest': os.path.join(run_dir, '{{ inventory_hostname }}.json'),
+                'mode': '0600',
+            },
+            'check_mode': False,
+            'diff': False,
+        }
+        inventory = {'all': {'hosts': dict(
+            (name, dict({'ansible_connection': 'local', 'ansible_python_interpreter': TARGET_PYTHON}, **hostvars))
+            for name, hostvars in hosts.items())}}
+        playbook = [{'name': 'go_env functional test', 'hosts': 'all', 'gather_facts': False, 'tasks': tasks + [dump]}]
+        for name, data in (('inventory.yml', inventory), ('playbook.yml', playbook)):
+            with open(os.path.join(run_dir, name), 'w') as f:
+                json.dump(data, f, indent=1)  # JSON is YAML
+        argv = [os.path.join(BIN, 'ansible-playbook'), '-i', 'inventory.yml', 'playbook.yml', '--forks', '8']
+        argv += ['-' + 'v' * verbosity] if verbosity else []
+        argv += ['--diff'] if diff else []
+        proc = subprocess.run(argv, cwd=run_dir, env=self.ansible_env(extra_env), capture_output=True, text=True,
+                              timeout=300, check=False)
+        output = proc.stdout + proc.stderr
+        results = {}
+        for name in hosts:
+            path = os.path.join(run_dir, name + '.json')
+            assert os.path.exists(path), 'ansible-playbook rc %d, no results:\n%s' % (proc.returncode, output[-6000:])
+            with open(path) as f:
+                results[name] = json.load(f)
+        return (results['localhost'] if list(hosts) == ['localhost'] else results), output
+
+
+def go_env(name, check=False, tag=None, env=None, ignore_errors=False, register=None, **args):
+    task = {'name': name, MODULE: args}
+    if check:
+        task['check_mode'] = True
+    environment = dict(env or {})
+    if tag:
+        environment['GO_CALL_TAG'] = tag
+    if environment:
+        task['environment'] = environment
+    if ignore_errors:
+        task['ignore_errors'] = True
+    if register:
+        task['register'] = register
+    return task
+
+
+def stat_task(path, register):
+    return {'name': 'stat ' + register, 'ansible.builtin.stat': {'path': path, 'checksum_algorithm': 'sha256'},
+            'register': register}
+
+
+def same_file(a, b):
+    keys = ('exists', 'checksum', 'mtime', 'inode')
+    return [a['stat'].get(k) for k in keys] == [b['stat'].get(k) for k in keys]
+
+
+@pytest.fixture
+def lab(tmp_path):
+    return Lab(tmp_path)
+
+
+# ------------------------------------------------------------------ a real module cache
+
+def build_file_proxy(directory):
+    """A GOPROXY directory serving example.com/m v1.0.0 (list, info, mod, zip in Go's layout); return its URL."""
+    vdir = os.path.join(directory, 'example.com', 'm', '@v')
+    os.makedirs(vdir)
+    gomod = 'module example.com/m\n\ngo 1.19\n'
+    files = {'list': 'v1.0.0\n', 'v1.0.0.info': '{"Version":"v1.0.0","Time":"2024-01-01T00:00:00Z"}\n', 'v1.0.0.mod': gomod}
+    for name, text in files.items():
+        with open(os.path.join(vdir, name), 'w') as f:
+            f.write(text)
+    with zipfile.ZipFile(os.path.join(vdir, 'v1.0.0.zip'), 'w') as z:
+        z.writestr('example.com/m@v1.0.0/go.mod', gomod)
+        z.writestr('example.com/m@v1.0.0/m.go', 'package m\n\nconst V = 1\n')
+    return 'file://' + directory
+
+
+def fill_modcache(proxy_url, modcache, workdir):
+    """go mod download into modcache; the checksum database is off only in this process's environment."""
+    env = {'PATH': SYSTEM_PATH, 'HOME': workdir, 'GOENV': 'off', 'GOPROXY': proxy_url, 'GOSUMDB': 'off',
+           'GOFLAGS': '-mod=mod', 'GOMODCACHE': modcache, 'GOCACHE': os.path.join(workdir, 'gocache')}
+    subprocess.run([REAL_GO, 'mod', 'download', 'example.com/m@v1.0.0'], cwd=workdir, env=env, check=True,
+                   capture_output=True, timeout=120)
+    zip_path = os.path.join(modcache, 'cache', 'download', 'example.com', 'm', '@v', 'v1.0.0.zip')
+    assert os.path.exists(zip_path)
+    return zip_path
+
+
+def count_files(path):
+    return sum(len(dirs) + len(files) for _root, dirs, files in os.walk(path))
+
+
+# ------------------------------------------------------------------ a real non-root user
+
+@pytest.fixture(scope='module')
+def ci_user():
+    """A real non-root user with a home under a world-traversable temp dir; removed afterwards."""
+    base = tempfile.mkdtemp(prefix='gotime-user-')
+    os.chmod(base, 0o755)
+    name = 'gtenv' + secrets.token_hex(3)
+    home = os.path.join(base, name)
+    subprocess.run(['useradd', '--create-home', '--home-dir', home, '--shell', '/bin/sh', '--user-group', name],
+                   check=True, capture_output=True)
+    try:
+        entry = pwd.getpwnam(name)
+        yield {'name': name, 'uid': entry.pw_uid, 'gid': entry.pw_gid, 'home': home, 'base': base}
+    finally:
+        subprocess.run(['userdel', '--remove', name], capture_output=True, check=False)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def become(task, user):
+    task.update({'become': True, 'become_user': user['name'], 'become_method': 'su'})
+    return task
+
+
+# ------------------------------------------------------------------ tests
+
+def test_ansible_doc_renders():
+    env = {'PATH': SYSTEM_PATH, 'HOME': tempfile.gettempdir(), 'ANSIBLE_COLLECTIONS_PATH': COLLECTIONS,
+           'ANSIBLE_NOCOLOR': 'true', 'ANSIBLE_HOME': tempfile.mkdtemp(prefix='gotime-doc-')}
+    try:
+        proc = subprocess.run([os.path.join(BIN, 'ansible-doc'), MODULE], env=env, capture_output=True, text=True, timeout=120,
+                              check=False)
+    finally:
+        shutil.rmtree(env['ANSIBLE_HOME'], ignore_errors=True)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    for text in ('OPTIONS', 'settings', 'unset', 'modcache', 'allow_insecure', 'ATTRIBUTES', 'check_mode', 'diff_mode',
+                 'support: full', 'EXAMPLES', 'cifleet.gotime.go_env:', 'RETURN VALUES', 'insecure', 'overridden'):
+        assert text in out, text
+    assert 'ERROR' not in proc.stderr
+
+
+def test_four_steps_for_settings_and_unset(lab):
+    lab.write_env('CGO_ENABLED=0\nGOAMD64=v2\nGOFLAGS=-mod=mod\nGOINSECURE=legacy.corp.example\n'
+                  'GOSUMDB=sum.golang.google.cn\n')
+    settings = {'GOPROXY': 'https://goproxy.corp.example|https://proxy.golang.org,direct',
+                'GOPRIVATE': '*.corp.example', 'GOFLAGS': '-mod=readonly'}
+    unset = ['GOSUMDB', 'GOINSECURE']
+    f = lab.env_file
+    tasks = [
+        stat_task(f, 's0'),
+        go_env('settings: check', check=True, register='set_check', go=lab.go, settings=settings),
+        stat_task(f, 's1'),
+        go_env('settings: apply', register='set_apply', go=lab.go, settings=settings),
+        stat_task(f, 's2'),
+        go_env('settings: apply again', tag='set-again', register='set_again', go=lab.go, settings=settings),
+        stat_task(f, 's3'),
+        go_env('settings: check again', check=True, tag='set-check2', register='set_check2', go=lab.go, settings=settings),
+        stat_task(f, 's4'),
+        go_env('unset: check', check=True, register='unset_check', go=lab.go, unset=unset),
+        stat_task(f, 's5'),
+        go_env('unset: apply', register='unset_apply', go=lab.go, unset=unset),
+        stat_task(f, 's6'),
+        go_env('unset: apply again', tag='unset-again', register='unset_again', go=lab.go, unset=unset),
+        stat_task(f, 's7'),
+        go_env('unset: check again', check=True, tag='unset-check2', register='unset_check2', go=lab.go, unset=unset),
+        stat_task(f, 's8'),
+        go_env("a value equal to Go's default", tag='default', register='default', go=lab.go,
+               settings={'GOSUMDB': 'sum.golang.org'}),
+        stat_task(f, 's9'),
+    ]
+    r, out = lab.play(tasks, diff=True)
+
+    # settings: check mode predicts, writes nothing
+    assert r['set_check']['changed'] is True, out
+    assert r['set_check']['changed_keys'] == ['GOFLAGS', 'GOPRIVATE', 'GOPROXY']
+    assert r['set_check']['env']['GOPROXY'] == settings['GOPROXY']
+    assert r['set_check']['env']['GONOSUMDB'] == '*.corp.example'  # Go's own derivation, from the simulation
+    assert r['set_check']['env']['GOENV'] == f
+    assert '+GOPRIVATE=*.corp.example' in out
+    assert same_file(r['s0'], r['s1'])
+    # apply
+    assert r['set_apply']['changed'] is True
+    assert r['set_apply']['changed_keys'] == ['GOFLAGS', 'GOPRIVATE', 'GOPROXY']
+    assert r['set_apply']['env']['GOFLAGS'] == '-mod=readonly'
+    assert r['set_apply']['env_file'] == f
+    assert r['s2']['stat']['checksum'] != r['s1']['stat']['checksum']
+    # apply again: not changed, the file untouched, exactly one go call
+    assert r['set_again']['changed'] is False
+    assert r['set_again']['changed_keys'] == []
+    assert same_file(r['s2'], r['s3'])
+    assert lab.calls_tagged('set-again') == [['env', '-json']]
+    # check again
+    assert r['set_check2']['changed'] is False
+    assert same_file(r['s3'], r['s4'])
+    assert lab.calls_tagged('set-check2') == [['env', '-json']]
+
+    # unset, four steps
+    assert r['unset_check']['changed'] is True
+    assert r['unset_check']['changed_keys'] == ['GOINSECURE', 'GOSUMDB']
+    assert r['unset_check']['env']['GOSUMDB'] == 'sum.golang.org'  # Go's default, predicted
+    assert same_file(r['s4'], r['s5'])
+    assert r['unset_apply']['changed'] is True
+    assert r['unset_apply']['env']['GOSUMDB'] == 'sum.golang.org'
+    assert r['unset_apply']['env']['GOINSECURE'] == ''
+    assert r['s6']['stat']['checksum'] != r['s5']['stat']['checksum']
+    assert r['unset_again']['changed'] is False
+    assert same_file(r['s6'], r['s7'])
+    assert lab.calls_tagged('unset-again') == [['env', '-json']]
+    assert r['unset_check2']['changed'] is False
+    assert same_file(r['s7'], r['s8'])
+    assert lab.calls_tagged('unset-check2') == [['env', '-json']]
+
+    # a wanted value equal to Go's default is not written
+    assert r['default']['changed'] is False
+    assert same_file(r['s8'], r['s9'])
+    assert lab.calls_tagged('default') == [['env', '-json']]
+
+    # foreign keys survived every step
+    with open(f) as fh:
+        lines = fh.read().splitlines()
+    assert sorted(lines) == sorted(['CGO_ENABLED=0', 'GOAMD64=v2', 'GOFLAGS=-mod=readonly', 'GOPRIVATE=*.corp.example',
+                                    'GOPROXY=' + settings['GOPROXY']])
+
+
+# (settings, unset, words the message must contain); each names its key
+BAD = [
+    ({'GOPROXY': 'https://proxy.golang.org,,direct'}, [], 'entry 2 is empty'),
+    ({'GOPROXY': 'direct,https://proxy.golang.org'}, [], "entries after 'direct' are ignored"),
+    ({'GOPROXY': 'off|https://proxy.golang.org'}, [], "entries after 'off'"),
+    ({'GOPROXY': 'ftp://proxy.corp.example'}, [], "scheme 'ftp'"),
+    ({'GOPROXY': 'bogus'}, [], 'neither a URL nor a keyword'),
+    ({'GOPROXY': 'https://proxy.corp.example, direct'}, [], 'contains spaces'),
+    ({'GOPROXY': 'file://host/srv/goproxy'}, [], 'file:///absolute/path'),
+    ({'GOPROXY': 'https://ci:t0ps3cr3t-v4lue@proxy.corp.example,,direct'}, [], 'entry 2 is empty'),
+    ({'GOSUMDB': 'sum.corp.example'}, [], 'not a known checksum database'),
+    ({'GOSUMDB': 'sum.golang.org https://a.example https://b.example'}, [], 'has 3 fields'),
+    ({'GOSUMDB': 'sum.golang.org+033de0af+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8'}, [], 'hash does not match'),
+    ({'GOSUMDB': 'sum.golang.org+033de0ae+**'}, [], 'not standard base64'),
+    ({'GOFLAGS': '-tags foo'}, [], "'foo' is not a flag"),
+    ({'GOFLAGS': '-mod=bogus'}, [], '-mod=bogus is not one of'),
+    ({'GOPRIVATE': 'corp.example, other.example'}, [], 'contains spaces'),
+    ({'GONOPROXY': 'corp.example,,other.example'}, [], 'item 2 is empty'),
+    ({'GONOSUMDB': 'corp.example/['}, [], 'malformed pattern'),
+    ({'GOPATH': 'relative/go'}, [], 'relative path'),
+    ({'GOMODCACHE': '~/go/pkg/mod'}, [], 'Go does not expand'),
+    ({'GOMODCACHE': '/'}, [], 'refusing to clean it'),
+    ({'GOCACHE': 'off'}, [], 'not supported since Go 1.12'),
+    ({'GO111MODULE': True}, [], 'boolean'),
+    ({'CGO_ENABLED': 'yes'}, [], 'must be one of 0, 1'),
+    ({'GOFLAGS': ''}, [], 'empty value'),
+    ({'GOPRIVATE': 'corp.example\nGOSUMDB=off'}, [], 'newline'),
+    ({'GOENV': '/tmp/elsewhere'}, [], 'can only be set in the OS environment'),
+    ({'GOVERSION': 'go1.99'}, [], 'cannot be modified'),
+    ({'GOTOOLCHAIN': 'local'}, [], 'unknown to the installed go1.19'),
+    ({'NOT_A_GO_KEY': 'x'}, [], 'unknown to the installed go1.19'),
+    ({'goproxy': 'off'}, [], 'is not a go env key'),
+    ({}, ['GODEBUG'], 'can only be set in the OS environment'),
+    ({}, ['GOTOOLCHAIN'], 'unknown to the installed go1.19'),
+    ({'GOPROXY': 'off'}, ['GOPROXY'], 'also in settings'),
+]
+
+
+def test_bad_values_fail_clearly_and_leave_the_file_alone(lab):
+    lab.write_env('GOPROXY=https://goproxy.corp.example,direct\nGOFLAGS=-mod=mod\n')
+    before = lab.env_snapshot()
+    items = [{'settings': s, 'unset': u} for s, u, _why in BAD]
+    task = go_env('bad values', ignore_errors=True, register='bad', go=lab.go,
+                  settings='{{ item.settings }}', unset='{{ item.unset }}')
+    task.update({'loop': items, 'loop_control': {'label': '{{ ansible_loop.index }}', 'extended': True}})
+    check = go_env('bad values, check mode', check=True, ignore_errors=True, register='bad_check', go=lab.go,
+                   settings='{{ item.settings }}', unset='{{ item.unset }}')
+    check.update({'loop': items[:5], 'loop_control': {'label': '{{ ansible_loop.index }}'}})
+    r, out = lab.play([task, check])
+    assert len(BAD) >= 25
+    results = r['bad']['results']
+    assert len(results) == len(BAD)
+    for (settings, unset, why), result in zip(BAD, results):
+        key = (list(settings) + unset)[0]
+        assert result.get('failed') is True, (settings, unset, result)
+        assert key in result['msg'] and why in result['msg'], (key, why, result['msg'])
+        assert 't0ps3cr3t-v4lue' not in result['msg']
+    assert '***@proxy.corp.example' in results[7]['msg']
+    assert all(res.get('failed') for res in r['bad_check']['results'])
+    assert lab.env_snapshot() == before
+
+
+DOWNGRADES = [
+    ('GOSUMDB', 'off'),
+    ('GONOSUMDB', '*'),
+    ('GOPRIVATE', '*'),
+    ('GOINSECURE', 'legacy.corp.example'),
+    ('GOFLAGS', '-mod=mod -insecure'),
+    ('GOPROXY', 'direct'),
+]
+
+
+def test_downgrades_refused_by_default_allowed_with_a_warning(lab):
+    lab.write_env('GOFLAGS=-mod=readonly\n')
+    before = lab.env_snapshot()
+    items = [{'key': k, 'value': v} for k, v in DOWNGRADES]
+    refused = go_env('refused', ignore_errors=True, register='refused', go=lab.go,
+                     settings='{{ {item.key: item.value} }}')
+    refused.update({'loop': items, 'loop_control': {'label': '{{ item.key }}'}})
+    allowed = go_env('allowed', register='allowed', go=lab.go, allow_insecure=True,
+                     settings='{{ {item.key: item.value} }}')
+    allowed.update({'loop': items, 'loop_control': {'label': '{{ item.key }}'}})
+    r, out = lab.play([refused, stat_task(lab.env_file, 'after_refused'), allowed,
+                       go_env('posture (read only)', check=True, register='posture', go=lab.go)])
+    for (key, value), result in zip(DOWNGRADES, r['refused']['results']):
+        assert result.get('failed') is True, result
+        assert key in result['msg'] and 'allow_insecure' in result['msg'], result['msg']
+    assert r['after_refused']['stat']['checksum'] == hashlib.sha256(before[0]).hexdigest()
+    assert r['after_refused']['stat']['mtime'] * 1e9 == pytest.approx(before[1], abs=1e3)
+    for (key, value), result in zip(DOWNGRADES, r['allowed']['results']):
+        assert result['changed'] is True, result
+        assert 'insecure setting allowed by allow_insecure: %s=' % key in out
+        assert key in [f['key'] for f in result['insecure']]
+    posture = r['posture']
+    assert posture['changed'] is False
+    assert sorted(f['key'] for f in posture['insecure']) == sorted(k for k, _v in DOWNGRADES)
+    assert all(f['why'] for f in posture['insecure'])
+
+
+def test_credentials_never_in_verbose_output(lab):
+    first, second, third, fourth = ('Fst-' + secrets.token_hex(8), 'Snd-' + secrets.token_hex(8),
+                                    'Thd-' + secrets.token_hex(8), 'Fth-' + secrets.token_hex(8))
+    proxy = 'https://ci:%s@goproxy.corp.example,https://proxy.golang.org,direct'
+    tasks = [
+        go_env('set, check mode', check=True, register='set_check', go=lab.go, settings={'GOPROXY': proxy % first}),
+        go_env('set', register='set', go=lab.go, settings={'GOPROXY': proxy % first}),
+        go_env('change', register='change', go=lab.go,
+               settings={'GOPROXY': proxy % second, 'GOSUMDB': 'sum.golang.org https://ci:%s@sum.corp.example' % fourth}),
+        go_env('change, check mode', check=True, register='change_check', go=lab.go, settings={'GOPROXY': proxy % third}),
+        go_env('read only', check=True, register='read', go=lab.go),
+        go_env('validation failure', ignore_errors=True, register='invalid', go=lab.go,
+               settings={'GOPROXY': 'https://ci:%s@goproxy.corp.example,,direct' % third}),
+        go_env('downgrade refused', ignore_errors=True, register='refused', go=lab.go,
+               settings={'GOPROXY': 'https://ci:%s@goproxy.corp.example' % third, 'GOSUMDB': 'off'}),
+    ]
+    r, out = lab.play(tasks, verbosity=3, diff=True)
+    with open(lab.env_file) as fh:
+        written = fh.read()
+    assert second in written and fourth in written  # the real values were written
+    assert r['set_check']['changed'] and r['set']['changed'] and r['change']['changed'] and r['change_check']['changed']
+    assert r['invalid']['failed'] and r['refused']['failed']
+    assert '***@goproxy.corp.example' in out and '***@sum.corp.example' in out
+    assert '<localhost> EXEC' in out  # really -vvv
+    for secret in (first, second, third, fourth):
+        assert secret not in out, secret
+        assert secret not in json.dumps(r), secret
+
+
+def test_os_environment_override_is_reported(lab):
+    settings = {'GOPROXY': 'https://goproxy.corp.example,direct'}
+    env = {'GOPROXY': 'https://env-proxy.corp.example'}
+    tasks = [go_env('overridden', register='first', go=lab.go, env=env, settings=settings),
+             go_env('overridden again', register='again', tag='again', go=lab.go, env=env, settings=settings)]
+    r, out = lab.play(tasks)
+    assert r['first']['changed'] is True
+    assert r['first']['overridden'] == ['GOPROXY']
+    assert 'GOPROXY is set in the OS environment (GOPROXY=https://env-proxy.corp.example)' in out
+    assert r['first']['env']['GOPROXY'] == 'https://env-proxy.corp.example'  # what Go uses
+    assert r['again']['changed'] is False and r['again']['overridden'] == ['GOPROXY']
+    assert lab.calls_tagged('again') == [['env', '-json']]
+    with open(lab.env_file) as fh:
+        assert fh.read() == 'GOPROXY=https://goproxy.corp.example,direct\n'
+
+
+def test_become_user_writes_that_users_env_file(lab, ci_user):
+    lab.write_env('GOPRIVATE=root.corp.example\n')
+    root_before = lab.env_snapshot()
+    user_file = os.path.join(ci_user['home'], '.config', 'go', 'env')
+    tasks = [become(go_env('as the CI user', register='user', settings={'GOPRIVATE': 'ci.corp.example'}), ci_user),
+             become(go_env('as the CI user again', register='again', settings={'GOPRIVATE': 'ci.corp.example'}), ci_user)]
+    r, out = lab.play(tasks)
+    assert r['user']['changed'] is True, out
+    assert r['user']['env_file'] == user_file
+    assert r['again']['changed'] is False
+    with open(user_file) as fh:
+        assert fh.read() == 'GOPRIVATE=ci.corp.example\n'
+    assert os.stat(user_file).st_uid == ci_user['uid']
+    assert lab.env_snapshot() == root_before
+
+
+def test_modcache_absent_on_a_real_cache(lab):
+    proxy = build_file_proxy(os.path.join(lab.dir, 'proxy'))
+    modcache = os.path.join(lab.home, 'go', 'pkg', 'mod')
+    zip_path = fill_modcache(proxy, modcache, lab.dir)
+    files_before = count_files(modcache)
+    tasks = [
+        go_env('check: would clean', check=True, register='check1', go=lab.go, modcache='absent'),
+        stat_task(zip_path, 'zip_after_check'),
+        go_env('clean', register='clean', tag='clean', go=lab.go, modcache='absent'),
+        stat_task(modcache, 'cache_after_clean'),
+        go_env('clean again', register='again', tag='again', go=lab.go, modcache='absent'),
+        go_env('check again', check=True, register='check2', tag='check2', go=lab.go, modcache='absent'),
+    ]
+    r, out = lab.play(tasks)
+    assert r['check1']['changed'] is True, out
+    assert r['check1']['modcache'] == {'path': modcache, 'existed': True, 'removed': True}
+    assert r['zip_after_check']['stat']['exists'] is True
+    assert r['clean']['changed'] is True
+    assert r['clean']['modcache'] == {'path': modcache, 'existed': True, 'removed': True}
+    assert lab.calls_tagged('clean') == [['env', '-json'], ['clean', '-modcache']]
+    assert r['cache_after_clean']['stat']['exists'] is False
+    assert r['again']['changed'] is False
+    assert r['again']['modcache'] == {'path': modcache, 'existed': False, 'removed': False}
+    assert lab.calls_tagged('again') == [['env', '-json']]
+    assert r['check2']['changed'] is False
+    assert files_before > 10
+
+
+def test_modcache_refuses_dangerous_paths(lab):
+    goroot = go_env_root()
+    cases = [
+        ({'GOMODCACHE': '/'}, 'top-level'),
+        ({'GOMODCACHE': '/usr'}, 'top-level'),
+        ({'GOMODCACHE': lab.home}, 'home directory'),
+        ({'GOMODCACHE': os.path.dirname(lab.home)}, 'home directory'),
+        ({'GOMODCACHE': goroot}, 'GOROOT'),
+        ({'GOMODCACHE': os.path.join(goroot, 'src')}, 'inside GOROOT'),
+        ({'GOMODCACHE': 'relative/mod'}, 'is relative'),
+        ({'GOMODCACHE': os.path.join(lab.home, 'go'), 'GOPATH': os.path.join(lab.home, 'go')}, 'GOPATH entry'),
+        ({'HOME': ''}, 'is empty'),
+    ]
+    # go clean is forbidden for these runs by the wrapper, so a guard bug cannot remove anything
+    tasks = []
+    for i, (env, _why) in enumerate(cases):
+        env = dict(env, GO_FORBID_CLEAN='1')
+        tasks.append(go_env('refused %d' % i, ignore_errors=True, register='c%d' % i, tag='refused', go=lab.go,
+                            env=env, modcache='absent'))
+        tasks.append(go_env('refused %d, check mode' % i, check=True, ignore_errors=True, register='k%d' % i,
+                            tag='refused', go=lab.go, env=env, modcache='absent'))
+    r, out = lab.play(tasks)
+    for i, (env, why) in enumerate(cases):
+        for result in (r['c%d' % i], r['k%d' % i]):
+            assert result.get('failed') is True, (env, result)
+            assert 'GOMODCACHE' in result['msg'] and why in result['msg'], (env, result['msg'])
+    assert all(call == ['env', '-json'] for call in lab.calls_tagged('refused'))
+
+
+def test_modcache_owned_by_root_fails_clearly_as_non_root(lab, ci_user):
+    parent = os.path.join(ci_user['base'], 'user-owned')
+    os.makedirs(parent)
+    os.chown(parent, ci_user['uid'], ci_user['gid'])
+    modcache = os.path.join(parent, 'modcache')
+    proxy = build_file_proxy(os.path.join(lab.dir, 'proxy'))
+    fill_modcache(proxy, modcache, lab.dir)  # as root
+    files_before = count_files(modcache)
+    tasks = [become(go_env('clean a root-owned cache', ignore_errors=True, register='clean',
+                           env={'GOMODCACHE': modcache}, modcache='absent'), ci_user),
+             become(go_env('check mode', check=True, register='check', env={'GOMODCACHE': modcache},
+                           modcache='absent'), ci_user)]
+    r, out = lab.play(tasks)
+    msg = r['clean'].get('msg', '')
+    assert r['clean'].get('failed') is True, r['clean']
+    assert 'owned by root (uid 0)' in msg and ci_user['name'] in msg and 'nothing was removed' in msg, msg
+    assert count_files(modcache) == files_before
+    assert r['check']['changed'] is True and r['check']['modcache']['removed'] is True
+
+
+def test_missing_go_and_too_old_go(lab):
+    old_go = os.path.join(lab.dir, 'go1.12')
+    lab.write_script(old_go, OLD_GO % {'home': lab.home})
+    settings = {'GOPROXY': 'https://proxy.golang.org,direct'}
+    tasks = [
+        go_env('missing path', ignore_errors=True, register='missing_path', go='/nonexistent/bin/go', settings=settings),
+        go_env('missing name', ignore_errors=True, register='missing_name', go='go-not-installed', settings=settings),
+        go_env('too old to write', ignore_errors=True, register='old', go=old_go, settings=settings),
+        go_env('too old, check mode', check=True, ignore_errors=True, register='old_check', go=old_go, settings=settings),
+        go_env('too old, read only', check=True, register='old_read', go=old_go),
+    ]
+    r, out = lab.play(tasks)
+    assert r['missing_path']['failed'] and '/nonexistent/bin/go does not exist' in r['missing_path']['msg']
+    assert r['missing_name']['failed'] and 'no go-not-installed binary on PATH' in r['missing_name']['msg']
+    for name in ('old', 'old_check'):
+        assert r[name]['failed'], r[name]
+        assert 'go1.12.17, too old' in r[name]['msg'] and 'Go 1.13 or later' in r[name]['msg'], r[name]['msg']
+    assert r['old_read']['changed'] is False and r['old_read']['go_version'] == 'go1.12.17'
+    assert r['old_read']['env_file'] is None
+
+
+def test_eight_concurrent_runs_on_one_user(lab):
+    lab.write_env('GOAMD64=v1\n')
+    keys = [('GOPRIVATE', 'a.corp.example'), ('GONOPROXY', 'b.corp.example'), ('GOFLAGS', '-mod=mod'),
+            ('GOBIN', '/opt/gobin'), ('CGO_ENABLED', '0'), ('GO111MODULE', 'on'),
+            ('GOPROXY', 'https://goproxy.corp.example,direct'), ('GONOSUMDB', 'c.corp.example')]
+    hosts = dict(('h%d' % i, {'go_key': k, 'go_value': v}) for i, (k, v) in enumerate(keys))
+    barrier = {'GO_WRITE_BARRIER': os.path.join(lab.dir, 'barrier'), 'GO_WRITERS': str(len(keys))}
+    task = go_env('one key per host', ignore_errors=True, register='run', go=lab.go, env=barrier,
+                  settings='{{ {go_key: go_value} }}')
+    r, out = lab.play([task], hosts=hosts)
+    failures = [res['run'].get('msg') for res in r.values() if res['run'].get('failed')]
+    assert all('lock' in msg for msg in failures), failures
+    with open(lab.env_file) as fh:
+        lines = fh.read().splitlines()
+    assert all(line.count('=') >= 1 and line.split('=', 1)[0].isupper() for line in lines), lines
+    values = dict(line.split('=', 1) for line in lines)
+    assert values.pop('GOAMD64') == 'v1'
+    written = dict((hosts[h]['go_key'], hosts[h]['go_value']) for h, res in r.items() if not res['run'].get('failed'))
+    assert values == written, (values, failures)
+    assert len(written) == 8 or failures
+    assert stat.S_IMODE(os.stat(lab.env_file).st_mode) & 0o600 == 0o600

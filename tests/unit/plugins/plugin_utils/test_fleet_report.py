@@ -1,0 +1,383 @@
+"""Fleet report model and renderers (plugins/plugin_utils/_fleet_report*.py, plugins/filter/fleet_report.py),
+on synthetic facts shaped as the clock_facts and go_env contracts (tests/lab/fleet_synthetic.py)."""
+import csv
+import html.parser
+import io
+import json
+import os
+import re
+
+import jsonschema
+import pytest
+
+from ansible.errors import AnsibleFilterError
+from ansible_collections.cifleet.gotime.plugins.filter import fleet_report as filters
+from ansible_collections.cifleet.gotime.plugins.plugin_utils import _fleet_report as fr
+from ansible_collections.cifleet.gotime.plugins.plugin_utils import _fleet_report_html as fh
+from lab import fleet_synthetic as fs
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+SCHEMA_PATH = os.path.join(ROOT, 'roles', 'fleet_report', 'files', 'fleet-report.schema.json')
+GENERATED_AT = '2026-11-27T18:05:00Z'
+
+
+@pytest.fixture(scope='module')
+def validator():
+    with open(SCHEMA_PATH) as handle:
+        schema = json.load(handle)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+def document(count=24, failed_hosts=None):
+    return fr.build(fs.records(count, fr.make_record), failed_hosts, GENERATED_AT)
+
+
+def by_host(doc):
+    return dict((entry['host'], entry) for entry in doc['hosts'])
+
+
+# ---------------------------------------------------------------- records
+
+def test_record_of_a_measured_host_keeps_the_fact_and_the_go_posture():
+    fact = fs.clock_fact(1, 'skewed')
+    record = fr.make_record({'changed': False, 'ansible_facts': {'gotime_clock': fact}}, fs.go_result('ok_insecure'))
+    assert record['status'] == 'ok' and record['error'] is None
+    assert record['clock'] == fact
+    assert record['go']['failed'] is False and record['go']['go_version'] == 'go1.19.8'
+    assert record['go']['insecure'][0]['key'] == 'GOSUMDB'
+
+
+def test_record_of_an_unreachable_host_names_the_error_and_task():
+    record = fr.make_record({'unreachable': True, 'msg': 'ssh: connect to host a port 22: Connection refused'},
+                            None, 'Measure clock offset, host sync and certificate windows')
+    assert record == {'record_version': 1, 'status': 'unreachable', 'error': 'ssh: connect to host a port 22: Connection refused',
+                      'failed_task': 'Measure clock offset, host sync and certificate windows', 'clock': None, 'go': None}
+
+
+def test_record_of_a_module_failure_adds_the_last_stderr_line():
+    record = fr.make_record({'failed': True, 'msg': 'MODULE FAILURE', 'module_stderr': 'Traceback\nImportError: no ntplib\n'},
+                            failed_task='Measure')
+    assert record['status'] == 'failed'
+    assert record['error'] == 'MODULE FAILURE (ImportError: no ntplib)'
+
+
+def test_record_without_the_fact_is_a_failure():
+    record = fr.make_record({'changed': False, 'ansible_facts': {}})
+    assert record['status'] == 'failed' and 'no gotime_clock' in record['error']
+
+
+def test_record_of_a_go_read_with_failed_when_false_is_still_a_failure():
+    # failed_when: false clears `failed`; the missing env shows the read failed.
+    go = {'failed': False, 'failed_when_result': False, 'msg': 'go: /opt/go/bin/go does not exist; install Go 1.13 or later'}
+    record = fr.make_record(fs.clock_result(0, 'ok'), go)
+    assert record['go']['failed'] is True
+    entry = fr.host_entry('a', record)
+    assert entry['go']['status'] == 'not_installed'
+    assert entry['go']['error'].startswith('go: /opt/go/bin/go does not exist')
+
+
+@pytest.mark.parametrize('msg, status', [
+    ('go: no go binary on PATH or in /usr/local/go/bin; install Go 1.13 or later or set the go option', 'not_installed'),
+    ('go: /x/go does not exist; install Go 1.13 or later or point the go option at it', 'not_installed'),
+    ('go: /x/go is not executable', 'error'),
+    ('go env -json: output is not JSON (bad): \'\'', 'error'),
+])
+def test_go_read_failures_tell_missing_go_from_broken_go(msg, status):
+    entry = fr.host_entry('a', fr.make_record(fs.clock_result(0, 'ok'), {'failed': True, 'msg': msg}))
+    assert entry['status'] == 'ok'
+    assert entry['go']['status'] == status
+
+
+def test_skipped_go_read_leaves_no_posture():
+    record = fr.make_record(fs.clock_result(0, 'ok'), {'skipped': True, 'changed': False})
+    assert record['go'] is None
+    assert fr.host_entry('a', record)['go'] is None
+
+
+def test_record_rejects_what_is_not_a_result():
+    with pytest.raises(ValueError, match='clock_facts result must be a dict'):
+        fr.make_record('ok')
+
+
+# ---------------------------------------------------------------- host entries
+
+def test_host_without_record_is_missing_and_says_how_to_fix_it():
+    entry = fr.host_entry('agent-9', None)
+    assert (entry['state'], entry['status'], entry['rank']) == ('missing', 'missing', fr.STATES.index('missing'))
+    assert 'playbooks/report.yml' in entry['error']
+    assert entry['offset'] is None and entry['certificates'] == [] and entry['go'] is None
+
+
+def test_host_that_failed_in_the_run_is_failed_even_with_an_old_record():
+    record = fr.make_record(fs.clock_result(0, 'ok'), fs.go_result('ok'))
+    entry = fr.host_entry('agent-0', record, failed_in_run=True)
+    assert entry['state'] == 'failed' and entry['offset'] is None
+    assert 'after its report record was written' in entry['error']
+    assert 'before' in fr.host_entry('agent-0', None, failed_in_run=True)['error']
+
+
+def test_unknown_verdict_fails_that_host_only():
+    fact = fs.clock_fact(0, 'ok')
+    fact['verdict'] = 'fine'
+    records = fs.records(3, fr.make_record)
+    records['odd'] = fr.make_record({'ansible_facts': {'gotime_clock': fact}})
+    entry = by_host(fr.build(records, generated_at=GENERATED_AT))['odd']
+    assert (entry['state'], entry['error']) == ('failed', "gotime_clock has an unknown verdict 'fine'")
+
+
+def test_entry_projects_the_contract_fields():
+    entry = fr.host_entry('mac', fr.make_record(fs.clock_result(8, 'ok_darwin'), fs.go_result('ok')))
+    assert entry['platform'] == 'Darwin'
+    assert entry['host_sync']['launchd_sync']['action'] == 'none'
+    assert set(entry['ntp']['servers'][0]) == set(fr.SERVER_KEYS)
+    assert entry['certificate_expiry']['endpoint'] in ('proxy.golang.org:443', 'sum.golang.org:443')
+    assert entry['go']['env']['GOPROXY'] == 'https://proxy.golang.org,direct'
+    assert 'GOROOT' not in entry['go']['env']  # only the posture keys
+
+
+# ---------------------------------------------------------------- document and summaries
+
+def test_document_sorts_worst_first_then_by_absolute_offset():
+    doc = document()
+    ranks = [entry['rank'] for entry in doc['hosts']]
+    assert ranks == sorted(ranks)
+    skewed = [entry for entry in doc['hosts'] if entry['state'] == 'skewed']
+    assert [abs(e['offset']) for e in skewed] == sorted((abs(e['offset']) for e in skewed), reverse=True)
+    assert doc['hosts'][0]['state'] == 'tls_window' and doc['hosts'][-1]['state'] == 'ok'
+
+
+def test_summaries_count_every_state_and_name_the_hosts():
+    doc = document()
+    summary = doc['summary']
+    # 24 hosts cycle twice through fleet_synthetic.KINDS.
+    assert summary['hosts'] == 24
+    assert summary['states'] == {'tls_window': 2, 'skewed': 4, 'no_time_source': 2, 'failed': 2, 'unreachable': 2,
+                                 'missing': 0, 'ok': 12}
+    assert summary['go'] == {'ok': 18, 'not_installed': 2, 'error': 0, 'unknown': 0}
+    assert summary['worst_offset'] == {'host': 'agent-0014', 'state': 'tls_window', 'offset': 300.14,
+                                       'error_bound': 0.00025, 'max_offset': 1.0}
+    assert summary['insecure_hosts'] == ['agent-0004', 'agent-0016']  # equal |offset|: by name
+    assert sorted(summary['beyond_threshold']) == ['agent-0001', 'agent-0002', 'agent-0009', 'agent-0013', 'agent-0014', 'agent-0021']
+    assert [(m['host'], m['status']) for m in summary['not_measured']] == [
+        ('agent-0006', 'failed'), ('agent-0018', 'failed'), ('agent-0005', 'unreachable'), ('agent-0017', 'unreachable')]
+    assert summary['soonest_certificate_expiry']['seconds_until_expiry'] == min(
+        e['certificate_expiry']['seconds_until_expiry'] for e in doc['hosts'] if e['certificate_expiry'])
+
+
+def test_summaries_of_an_empty_fleet():
+    doc = fr.build({}, generated_at=GENERATED_AT)
+    assert doc['summary']['hosts'] == 0
+    assert doc['summary']['worst_offset'] is None and doc['summary']['soonest_certificate_expiry'] is None
+
+
+def test_document_validates_against_the_shipped_schema(validator):
+    doc = document(48, failed_hosts=['agent-0000'])
+    doc['hosts'].append(fr.host_entry('never-seen', None))
+    errors = sorted(validator.iter_errors(json.loads(fr.render_json(doc))), key=str)
+    assert errors == []
+
+
+def test_schema_rejects_a_document_with_an_unknown_state(validator):
+    doc = json.loads(fr.render_json(document(2)))
+    doc['hosts'][0]['state'] = 'fine'
+    assert not validator.is_valid(doc)
+
+
+def test_generated_at_is_the_only_field_that_depends_on_the_render():
+    records = fs.records(24, fr.make_record)
+    first = json.loads(fr.render_json(fr.build(records)))
+    second = json.loads(fr.render_json(fr.build(json.loads(json.dumps(records)), generated_at=GENERATED_AT)))
+    assert re.match(r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$', first.pop('generated_at'))
+    second.pop('generated_at')
+    assert first == second
+
+
+# ---------------------------------------------------------------- CSV
+
+def test_csv_has_one_row_per_host_in_report_order():
+    doc = document()
+    rows = list(csv.DictReader(io.StringIO(fr.render_csv(doc))))
+    assert [r['host'] for r in rows] == [e['host'] for e in doc['hosts']]
+    assert list(rows[0]) == list(fr.CSV_COLUMNS)
+    row = dict((r['host'], r) for r in rows)
+    assert float(row['agent-0001']['offset']) == pytest.approx(300.01)
+    assert row['agent-0004']['go_insecure'] == 'GOSUMDB=off'
+    assert row['agent-0002']['certificate_problems'] == 'proxy.golang.org:443: invalid at host time, valid at true time'
+    assert row['agent-0005']['state'] == 'unreachable' and 'Connection timed out' in row['agent-0005']['error']
+    assert row['agent-0003']['offset'] == ''
+
+
+# ---------------------------------------------------------------- Prometheus
+
+def parse_metrics(text):
+    """{(name, frozenset(labels)): value} after checking every family has HELP and TYPE first."""
+    samples, declared = {}, set()
+    sample_re = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$')
+    label_re = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
+    for line in text.splitlines():
+        if line.startswith('# TYPE '):
+            declared.add(line.split()[2])
+            continue
+        if line.startswith('#'):
+            continue
+        match = sample_re.match(line)
+        assert match, line
+        assert match.group(1) in declared, line
+        labels = frozenset(label_re.findall(match.group(2) or ''))
+        samples[(match.group(1), labels)] = float(match.group(3))
+    return samples
+
+
+def test_prometheus_has_help_type_and_a_labelled_verdict_gauge():
+    doc = document()
+    text = fr.render_prometheus(doc)
+    samples = parse_metrics(text)
+    for name in set(key[0] for key in samples):
+        assert '# HELP %s ' % name in text and '# TYPE %s gauge' % name in text
+    assert samples[('gotime_clock_verdict', frozenset({('host', 'agent-0001'), ('verdict', 'skewed')}))] == 1
+    assert samples[('gotime_clock_verdict', frozenset({('host', 'agent-0001'), ('verdict', 'ok')}))] == 0
+    assert samples[('gotime_clock_offset_seconds', frozenset({('host', 'agent-0001'), ('source', 'ntp')}))] == pytest.approx(300.01)
+    assert samples[('gotime_host_up', frozenset({('host', 'agent-0005'), ('status', 'unreachable')}))] == 0
+    assert samples[('gotime_sync_job_last_success', frozenset({('host', 'agent-0008'), ('action', 'none')}))] == 1
+    assert samples[('gotime_go_insecure_settings', frozenset({('host', 'agent-0004')}))] == 1
+    assert samples[('gotime_go_installed', frozenset({('host', 'agent-0007')}))] == 0
+    assert samples[('gotime_fleet_hosts', frozenset({('state', 'skewed')}))] == 4
+    assert ('gotime_clock_offset_seconds', frozenset({('host', 'agent-0003')})) not in samples  # no offset, no sample
+    assert samples[('gotime_report_generated_timestamp_seconds', frozenset())] == 1795802700.0
+
+
+def test_prometheus_escapes_label_values():
+    records = {'we"ird\\host\nname': fr.make_record(fs.clock_result(0, 'ok'), fs.go_result('ok'))}
+    text = fr.render_prometheus(fr.build(records, generated_at=GENERATED_AT))
+    assert 'host="we\\"ird\\\\host\\nname"' in text
+    parse_metrics(text)
+
+
+def test_parse_time():
+    assert fr.parse_time('1970-01-01T00:01:00Z') == 60.0
+    assert fr.parse_time('1970-01-01T01:00:00+01:00') == 0.0
+    assert fr.parse_time(12) == 12.0
+    assert fr.parse_time('yesterday') is None and fr.parse_time(None) is None and fr.parse_time(True) is None
+
+
+# ---------------------------------------------------------------- HTML
+
+class _Page(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+
+def page_of(doc):
+    page = _Page()
+    page.feed(fh.render_html(doc))
+    return page
+
+
+def test_html_has_the_chart_and_one_row_per_host():
+    doc = document()
+    tags = page_of(doc).tags
+    rows = [a['data-host'] for t, a in tags if t == 'tr' and a.get('class') == 'host-row']
+    assert rows == [e['host'] for e in doc['hosts']]
+    assert [a['id'] for t, a in tags if t == 'svg'] == ['offset-chart']
+    assert [a['data-host'] for t, a in tags if t == 'g' and a.get('class') == 'chart-row'] == rows
+    bars = [a for t, a in tags if t == 'rect' and a.get('class') == 'bar']
+    assert len(bars) == sum(1 for e in doc['hosts'] if e['offset'] is not None)
+    bands = [a for t, a in tags if t == 'rect' and a.get('class') == 'band']
+    assert len(bands) == sum(1 for e in doc['hosts'] if e['max_offset'] is not None)
+    insecure = [a['data-host'] for t, a in tags if t == 'tr' and a.get('class') == 'insecure-row']
+    assert sorted(insecure) == ['agent-0004', 'agent-0016']
+    assert [a['data-host'] for t, a in tags if t == 'tr' and a.get('data-host') and a.get('class') is None][:4] == [
+        'agent-0006', 'agent-0018', 'agent-0005', 'agent-0017']  # the unreachable/failed table, worst first
+
+
+def test_html_is_self_contained():
+    text = fh.render_html(document())
+    tags = page_of(document()).tags
+    assert not [t for t, dummy in tags if t in ('script', 'link', 'img', 'iframe', 'object', 'embed')]
+    assert not [a for dummy, a in tags if 'src' in a or 'href' in a]
+    assert 'url(' not in text and '@import' not in text
+
+
+def test_html_escapes_host_provided_text():
+    record = fr.make_record({'failed': True, 'msg': '<script>alert(1)</script>'}, failed_task='<b>task</b>')
+    text = fh.render_html(fr.build({'<img src=x>': record}, generated_at=GENERATED_AT))
+    assert '<script>' not in text and '<img' not in text and '<b>task' not in text
+    assert '&lt;script&gt;alert(1)&lt;/script&gt;' in text
+
+
+def test_chart_band_is_symmetric_around_zero_and_bars_point_the_offset_way():
+    doc = document()
+    tags = page_of(doc).tags
+    row_rects = {}
+    host = None
+    for tag, attrs in tags:
+        if tag == 'g' and attrs.get('class') == 'chart-row':
+            host = attrs['data-host']
+        if tag == 'rect' and host:
+            row_rects.setdefault(host, {})[attrs['class']] = attrs
+    zero = fh.LABEL_WIDTH + (fh.CHART_WIDTH - fh.LABEL_WIDTH - fh.RIGHT_MARGIN) / 2.0
+    band = row_rects['agent-0000']['band']
+    assert float(band['x']) + float(band['width']) / 2 == pytest.approx(zero, abs=0.1)
+    slow, fast = row_rects['agent-0001']['bar'], row_rects['agent-0009']['bar']
+    assert float(slow['x']) == pytest.approx(zero, abs=0.1)  # positive offset: to the right
+    assert float(fast['x']) + float(fast['width']) == pytest.approx(zero, abs=0.1)
+
+
+@pytest.mark.parametrize('seconds, text', [(45, '45 s'), (600, '10 min'), (9000, '2.5 h'), (2592000, '30 d'), (-600, '-10 min'),
+                                           (None, '')])
+def test_fmt_seconds(seconds, text):
+    assert fh.fmt_seconds(seconds) == text
+
+
+def test_fmt_offset():
+    assert fh.fmt_offset(300.14) == '+300.140 s'
+    assert fh.fmt_offset(-0.0000123) == '-0.000012 s'
+    assert fh.fmt_offset(None) == ''
+
+
+# ---------------------------------------------------------------- filters
+
+def test_filter_reads_records_from_hostvars_facts():
+    records = fs.records(3, fr.make_record)
+    hostvars = dict((h, {'ansible_facts': {'gotime_report': r}}) for h, r in records.items())
+    hostvars['bare'] = {}
+    doc = filters.fleet_report(hostvars, list(hostvars), generated_at=GENERATED_AT)
+    assert by_host(doc)['bare']['state'] == 'missing'
+    assert by_host(doc)['agent-0001']['state'] == 'skewed'
+
+
+def test_filter_errors_name_the_problem():
+    with pytest.raises(AnsibleFilterError, match='not in hostvars'):
+        filters.fleet_report({}, ['ghost'])
+    with pytest.raises(AnsibleFilterError, match='hosts must be a list'):
+        filters.fleet_report({}, 'all')
+    with pytest.raises(AnsibleFilterError, match='format must be one of json, csv, html, prometheus'):
+        filters.fleet_report_render(document(1), 'xml')
+    with pytest.raises(AnsibleFilterError, match='not a fleet report document'):
+        filters.fleet_report_render({'hosts': []}, 'json')
+    with pytest.raises(AnsibleFilterError, match='must be a dict'):
+        filters.fleet_report_record(None)
+
+
+def test_render_filter_gives_each_format():
+    doc = document(4)
+    assert json.loads(filters.fleet_report_render(doc, 'json'))['schema_version'] == fr.SCHEMA_VERSION
+    assert filters.fleet_report_render(doc, 'csv').startswith('host,state,')
+    assert filters.fleet_report_render(doc, 'html').startswith('<!DOCTYPE html>')
+    assert filters.fleet_report_render(doc, 'prometheus').startswith('# HELP ')
+
+
+def test_render_filter_with_a_list_gives_each_text_once():
+    doc = document(4)
+    texts = filters.fleet_report_render(doc, ['csv', 'prometheus'])
+    assert sorted(texts) == ['csv', 'prometheus']
+    assert texts['csv'] == filters.fleet_report_render(doc, 'csv')
+    with pytest.raises(AnsibleFilterError, match='format must be one of'):
+        filters.fleet_report_render(doc, ['csv', 'pdf'])
+    with pytest.raises(AnsibleFilterError, match='format must be one of'):
+        filters.fleet_report_render(doc, [])
