@@ -31,6 +31,7 @@ ROOT = os.path.dirname(HERE)
 sys.path[:0] = [os.path.join(ROOT, 'tests'), os.path.join(ROOT, '.cache', 'collections')]
 
 from lab import fleet_synthetic, ntp_lab, tls_lab  # noqa: E402  pylint: disable=wrong-import-position
+from support.ansible_env import ansible_env as support_env  # noqa: E402  pylint: disable=wrong-import-position
 
 BIN = os.path.dirname(os.path.abspath(sys.executable))
 CONTROLLER_ACTIONS = {
@@ -54,20 +55,8 @@ def free_loopback_triplet():
     raise RuntimeError('no free 127.77.N.2-4 triplet with UDP port 123')
 
 
-def ansible_env(workdir, callback_json=True):
-    env = dict(os.environ)
-    env.update(
-        ANSIBLE_CONFIG=os.path.join(ROOT, 'ansible.cfg'),
-        ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, '.cache', 'collections'),
-        ANSIBLE_HOME=os.path.join(workdir, 'ansible-home'),
-        ANSIBLE_LOCAL_TEMP=os.path.join(workdir, 'ansible-tmp'),
-        ANSIBLE_CACHE_PLUGIN_CONNECTION=os.path.join(workdir, 'facts'),
-        ANSIBLE_NOCOLOR='1',
-        PATH=os.pathsep.join((BIN, env.get('PATH', ''))),
-    )
-    if callback_json:
-        env['ANSIBLE_STDOUT_CALLBACK'] = 'ansible.posix.json'
-    return env
+def ansible_env(workdir):
+    return support_env(workdir, ANSIBLE_STDOUT_CALLBACK='ansible.posix.json')
 
 
 def run_playbook(workdir, inventory, playbook, *extra):

@@ -200,13 +200,19 @@ def parse_timespan(text):
     return sign * total
 
 
-def parse_timedatectl_timesync_status(text):
-    """`timedatectl timesync-status` -> server, address, offset, delay, jitter, root_distance, stratum, leap."""
+def _colon_fields(text):
+    """'Key : value' lines -> {key: value}, both stripped; lines without a colon are skipped."""
     fields = {}
     for raw in (text or '').splitlines():
         key, sep, value = raw.partition(':')
         if sep:
             fields[key.strip()] = value.strip()
+    return fields
+
+
+def parse_timedatectl_timesync_status(text):
+    """`timedatectl timesync-status` -> server, address, offset, delay, jitter, root_distance, stratum, leap."""
+    fields = _colon_fields(text)
     if 'Server' not in fields:
         raise ValueError('timedatectl timesync-status printed no Server line')
     server = re.match(r'^(?P<address>\S+)(?: \((?P<name>[^)]*)\))?$', fields['Server'])
@@ -273,11 +279,7 @@ _CHRONY_SYSTEM_TIME = re.compile(r'^(?P<value>\d+(?:\.\d+)?) seconds (?P<dir>fas
 
 def parse_chronyc_tracking(text):
     """Human `chronyc tracking` -> the same dict as parse_chronyc_tracking_csv()."""
-    fields = {}
-    for raw in (text or '').splitlines():
-        key, sep, value = raw.partition(':')
-        if sep:
-            fields[key.strip()] = value.strip()
+    fields = _colon_fields(text)
     try:
         ref = re.match(r'^(?P<id>[0-9A-Fa-f]{8}) \((?P<name>[^)]*)\)$', fields['Reference ID'])
         system_time = _CHRONY_SYSTEM_TIME.match(fields['System time'])

@@ -18,6 +18,8 @@ import time
 import jsonschema
 import pytest
 
+from support.ansible_env import ansible_env as support_env
+
 from lab import fleet_lab, fleet_synthetic, ntp_lab
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -29,20 +31,7 @@ OUTPUTS = ('fleet-report.json', 'fleet-report.csv', 'fleet-report.html', 'fleet-
 
 
 def ansible_env(workdir, forks=HOSTS + 1):
-    env = dict(os.environ)
-    env.update(
-        ANSIBLE_CONFIG=os.path.join(ROOT, 'ansible.cfg'),
-        ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, '.cache', 'collections'),
-        ANSIBLE_HOME=os.path.join(workdir, 'ansible-home'),
-        ANSIBLE_LOCAL_TEMP=os.path.join(workdir, 'ansible-tmp'),
-        # A fact cache of this test's own, so parallel runs and `make report` never mix.
-        ANSIBLE_CACHE_PLUGIN_CONNECTION=os.path.join(workdir, 'facts'),
-        ANSIBLE_FORKS=str(forks),
-        ANSIBLE_NOCOLOR='1',
-        ANSIBLE_HOST_KEY_CHECKING='False',
-        PATH=os.pathsep.join((BIN, env.get('PATH', ''))),
-    )
-    return env
+    return support_env(workdir, ANSIBLE_FORKS=str(forks), ANSIBLE_HOST_KEY_CHECKING='False')
 
 
 def run_report(workdir, inventory, report_dir, *extra):
