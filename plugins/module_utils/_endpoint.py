@@ -43,8 +43,8 @@ def _is_ipv6(text):
     return True
 
 
-def _host_problem(host):
-    """Why host is not a usable host name or IPv4 address, or None."""
+def host_problem(host):
+    """Why host is not a usable host name or IPv4 address: (problem, fix), or None."""
     name = host[:-1] if host.endswith('.') else host  # one trailing dot: a fully qualified name
     labels = name.split('.')
     if '' in labels:
@@ -131,7 +131,7 @@ def parse(entry, option, default_port):
         raise ValueError('%s: entry %r is not a string; write host, host:port or [ipv6]:port' % (option, entry))
     parsed, problem = _split(entry, default_port)
     if problem is None and ':' not in parsed[0]:
-        problem = _host_problem(parsed[0])
+        problem = host_problem(parsed[0])
     if problem:
         raise ValueError('%s: entry %r %s; %s' % ((option, entry) + problem))
     return parsed

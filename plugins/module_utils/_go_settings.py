@@ -743,19 +743,23 @@ class EnvFileLock(object):
         return False
 
 
+class GoMissing(ValueError):
+    """No go binary on the host: a posture for reports (go_missing in the result), not a broken setting."""
+
+
 def find_go(module, option):
     """The go binary: the go option (path or name), else PATH and GO_DIRS."""
     if option and '/' in option:
         path = os.path.expanduser(option)
         if not os.path.isfile(path):
-            raise ValueError('go: %s does not exist; install Go 1.13 or later or point the go option at it' % option)
+            raise GoMissing('go: %s does not exist; install Go 1.13 or later or point the go option at it' % option)
         if not os.access(path, os.X_OK):
             raise ValueError('go: %s is not executable' % option)
         return path
     path = (module.get_bin_path(option or 'go', required=False)
             or module.get_bin_path(option or 'go', required=False, opt_dirs=list(GO_DIRS)))
     if not path:
-        raise ValueError('go: no %s binary on PATH or in %s; install Go 1.13 or later or set the go option'
+        raise GoMissing('go: no %s binary on PATH or in %s; install Go 1.13 or later or set the go option'
                          % (option or 'go', ', '.join(GO_DIRS)))
     return path
 
@@ -989,10 +993,10 @@ class Run(object):
 
 
 def run_module(module):
-    """Run one go_env task; return (result, warnings). Raises ValueError with a masked message."""
+    """Run one go_env task; return (result, warnings). Raises ValueError (GoMissing: no go) with a masked message."""
     run = Run(module)
     try:
         result = run.main()
     except (OSError, ValueError) as e:
-        raise ValueError(scrub(str(e), run.secrets))
+        raise (GoMissing if isinstance(e, GoMissing) else ValueError)(scrub(str(e), run.secrets))
     return result, run.warnings

@@ -24,7 +24,7 @@ import time
 from urllib.parse import urlsplit
 
 from ansible_collections.cifleet.gotime.plugins.module_utils._endpoint import (
-    check_timeout, connect_tcp, describe_network_error, remaining, run_bounded)
+    check_timeout, connect_tcp, describe_network_error, host_problem, remaining, run_bounded)
 
 # OpenSSL (1.1.0+) X509_V_FLAG_NO_CHECK_TIME: do not check certificate/CRL validity against the
 # current time. The ssl module has no name for it.
@@ -52,6 +52,10 @@ def parse_url(url, option='https_date_urls'):
         raise bad('carries credentials')
     if not parts.hostname:
         raise bad('has no host')
+    if ':' not in parts.hostname:  # urlsplit has checked a bracketed IPv6 address
+        problem = host_problem(parts.hostname)
+        if problem:
+            raise bad(problem[0])
     try:
         port = parts.port
     except ValueError:

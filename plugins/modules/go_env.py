@@ -132,6 +132,11 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+go_missing:
+  description: True when the module failed because no go binary was found (a host posture, not a broken setting).
+  returned: failure, when no go binary was found
+  type: bool
+  sample: true
 go:
   description: Path of the go binary used.
   returned: success
@@ -203,7 +208,7 @@ modcache:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.cifleet.gotime.plugins.module_utils._go_settings import run_module
+from ansible_collections.cifleet.gotime.plugins.module_utils._go_settings import GoMissing, run_module
 
 
 def main():
@@ -220,6 +225,8 @@ def main():
     )
     try:
         result, warnings = run_module(module)
+    except GoMissing as e:
+        module.fail_json(msg=str(e), go_missing=True)
     except ValueError as e:
         module.fail_json(msg=str(e))
     for warning in warnings:

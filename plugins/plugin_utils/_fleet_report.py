@@ -17,7 +17,6 @@ import csv
 import datetime
 import io
 import json
-import re
 import traceback
 
 try:
@@ -41,8 +40,6 @@ GO_STATUSES = ('ok', 'not_installed', 'error', 'unknown')
 # go env keys that make up a host's module-fetching posture.
 GO_POSTURE_KEYS = ('GOVERSION', 'GOPROXY', 'GOSUMDB', 'GOPRIVATE', 'GONOPROXY', 'GONOSUMDB', 'GOINSECURE',
                    'GOFLAGS', 'GOTOOLCHAIN', 'GOMODCACHE')
-# go_env fails this way when the go binary is absent; that is a posture, not a failure.
-GO_MISSING = re.compile(r'^go: (no \S+ binary on PATH|\S.* does not exist;)|Failed to find required executable')
 
 CLOCK_KEYS = ('checked_at', 'platform', 'verdict', 'reason', 'offset', 'error_bound', 'offset_source', 'max_offset')
 SERVER_KEYS = ('host', 'port', 'address', 'status', 'offset', 'delay', 'stratum', 'leap', 'ref_id', 'root_distance', 'error')
@@ -127,6 +124,8 @@ def make_record(clock_result, go_result=None, failed_task=None):
             'unreachable': unreachable,
             'failed': failed,
             'msg': _result_error(go_result) if failed or unreachable else None,
+            # go_env's flag for "no go binary": a posture, not a failure.
+            'go_missing': bool(go_result.get('go_missing')),
             'go_version': go_result.get('go_version'),
             'env': go_result.get('env') or {},
             'insecure': go_result.get('insecure') or [],
@@ -140,7 +139,7 @@ def _go_posture(raw):
     if raw is None:
         return None
     if raw.get('unreachable') or raw.get('failed'):
-        status = 'unknown' if raw.get('unreachable') else ('not_installed' if GO_MISSING.search(raw.get('msg') or '') else 'error')
+        status = 'unknown' if raw.get('unreachable') else ('not_installed' if raw.get('go_missing') else 'error')
         return {'status': status, 'error': raw.get('msg'), 'version': None, 'env': {}, 'insecure': [], 'overridden': [], 'warnings': []}
     env = raw.get('env') or {}
     insecure = [_pick(item, ('key', 'value', 'why')) for item in raw.get('insecure') or [] if isinstance(item, dict)]

@@ -593,8 +593,10 @@ def test_missing_go_and_too_old_go(lab):
     r, out = lab.play(tasks)
     assert r['missing_path']['failed'] and '/nonexistent/bin/go does not exist' in r['missing_path']['msg']
     assert r['missing_name']['failed'] and 'no go-not-installed binary on PATH' in r['missing_name']['msg']
+    assert r['missing_path']['go_missing'] is True and r['missing_name']['go_missing'] is True
     for name in ('old', 'old_check'):
         assert r[name]['failed'], r[name]
+        assert 'go_missing' not in r[name], r[name]
         assert 'go1.12.17, too old' in r[name]['msg'] and 'Go 1.13 or later' in r[name]['msg'], r[name]['msg']
     assert r['old_read']['changed'] is False and r['old_read']['go_version'] == 'go1.12.17'
     assert r['old_read']['env_file'] is None

@@ -114,7 +114,7 @@ def clock_fact(index, kind, max_offset=1.0):
 def go_result(kind):
     """A registered go_env result (check mode, no settings) for the host kind."""
     if kind == 'ok_no_go':
-        return {'failed': True, 'changed': False,
+        return {'failed': True, 'changed': False, 'go_missing': True,
                 'msg': 'go: no go binary on PATH or in /usr/local/go/bin, /opt/homebrew/bin; install Go 1.13 or later or set the go option'}
     env = {'GOPROXY': 'https://proxy.golang.org,direct', 'GOSUMDB': 'sum.golang.org', 'GOPRIVATE': '', 'GOFLAGS': '',
            'GOINSECURE': '', 'GONOSUMDB': '', 'GONOPROXY': '', 'GOVERSION': 'go1.19.8', 'GOMODCACHE': '/home/ci/go/pkg/mod',

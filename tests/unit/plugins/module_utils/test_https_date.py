@@ -142,6 +142,9 @@ def test_unreadable_ca_file_is_a_value_error(tmp_path):
     ('https://www.google.com:99999/', 'not a number from 1 to 65535'),
     ('https://www.google.com:x/', 'not a number from 1 to 65535'),
     ('https://www.google.com:0/', 'has port 0'),
+    ('https://www..google.com/', 'has an empty label'),
+    ('https://-bad-.example/', 'not a valid host name'),
+    ('https://%s.example/' % ('a' * 64), 'longer than 63'),
     ('', 'is not a URL'),
     (None, 'is not a URL'),
 ])

@@ -69,7 +69,8 @@ def test_record_without_the_fact_is_a_failure():
 
 def test_record_of_a_go_read_with_failed_when_false_is_still_a_failure():
     # failed_when: false clears `failed`; the missing env shows the read failed.
-    go = {'failed': False, 'failed_when_result': False, 'msg': 'go: /opt/go/bin/go does not exist; install Go 1.13 or later'}
+    go = {'failed': False, 'failed_when_result': False, 'go_missing': True,
+          'msg': 'go: /opt/go/bin/go does not exist; install Go 1.13 or later'}
     record = fr.make_record(fs.clock_result(0, 'ok'), go)
     assert record['go']['failed'] is True
     entry = fr.host_entry('a', record)
@@ -77,14 +78,13 @@ def test_record_of_a_go_read_with_failed_when_false_is_still_a_failure():
     assert entry['go']['error'].startswith('go: /opt/go/bin/go does not exist')
 
 
-@pytest.mark.parametrize('msg, status', [
-    ('go: no go binary on PATH or in /usr/local/go/bin; install Go 1.13 or later or set the go option', 'not_installed'),
-    ('go: /x/go does not exist; install Go 1.13 or later or point the go option at it', 'not_installed'),
-    ('go: /x/go is not executable', 'error'),
-    ('go env -json: output is not JSON (bad): \'\'', 'error'),
+@pytest.mark.parametrize('result, status', [
+    ({'go_missing': True, 'msg': 'go: no go binary on PATH or in /usr/local/go/bin; install Go 1.13 or later'}, 'not_installed'),
+    ({'msg': 'go: /x/go is not executable'}, 'error'),
+    ({'msg': 'go env -json: output is not JSON (bad): \'\''}, 'error'),
 ])
-def test_go_read_failures_tell_missing_go_from_broken_go(msg, status):
-    entry = fr.host_entry('a', fr.make_record(fs.clock_result(0, 'ok'), {'failed': True, 'msg': msg}))
+def test_go_read_failures_tell_missing_go_from_broken_go(result, status):
+    entry = fr.host_entry('a', fr.make_record(fs.clock_result(0, 'ok'), dict(result, failed=True)))
     assert entry['status'] == 'ok'
     assert entry['go']['status'] == status
 
