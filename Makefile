@@ -9,7 +9,7 @@ export ANSIBLE_HOME := $(CURDIR)/.cache/ansible-home
 export ANSIBLE_LOCAL_TEMP := $(CURDIR)/.cache/ansible-tmp
 REPORT_DIR ?= $(CURDIR)/reports
 
-.PHONY: setup setup-test report test lint sanity units functional integration molecule demo bench clean
+.PHONY: setup setup-test report test lint sanity units matrix functional integration molecule demo bench clean
 
 setup:
 	@scripts/bootstrap venv
@@ -21,7 +21,7 @@ setup-test: setup
 report: setup
 	ansible-playbook playbooks/report.yml -e gotime_report_dir=$(REPORT_DIR)
 
-test: lint sanity units functional integration molecule
+test: lint sanity units matrix functional integration molecule
 
 lint: setup
 	ansible-lint --offline
@@ -31,6 +31,11 @@ sanity: setup
 
 units: setup-test
 	scripts/loopback-dns pytest -q tests/unit
+
+# Units and sanity on the older ansible-core series (tests/matrix/ansible-core.txt),
+# one venv each; the main series is what `units` and `sanity` run on .venv.
+matrix: setup-test
+	scripts/test-matrix
 
 functional: setup-test
 	scripts/loopback-dns pytest -q tests/functional

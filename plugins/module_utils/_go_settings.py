@@ -760,7 +760,7 @@ def find_go(module, option):
             or module.get_bin_path(option or 'go', required=False, opt_dirs=list(GO_DIRS)))
     if not path:
         raise GoMissing('go: no %s binary on PATH or in %s; install Go 1.13 or later or set the go option'
-                         % (option or 'go', ', '.join(GO_DIRS)))
+                        % (option or 'go', ', '.join(GO_DIRS)))
     return path
 
 
