@@ -122,24 +122,28 @@ ansible_facts:
   type: dict
   contains:
     gotime_clock:
-      description: Clock offset, sync state, certificate windows and verdict.
+      description:
+        - Clock offset, sync state, certificate windows and verdict.
+        - Every offset is true time minus host time in seconds (NTP's sign); positive means the host clock is slow.
       returned: always
       type: dict
       contains:
         checked_at:
-          description: When the check started, by the host's clock (UTC ISO 8601).
+          description: When the check started, by the host's clock (UTC ISO 8601, milliseconds, C(Z)).
           type: str
           sample: '2026-11-27T18:00:00.123Z'
         platform:
-          description: C(platform.system()) of the host.
+          description: The host's system as Python's platform.system() names it, such as V(Darwin) or V(Linux).
           type: str
           sample: Darwin
         offset:
-          description: True time minus host time in seconds, from C(offset_source); null when unknown.
+          description:
+            - True time minus host time in seconds, from C(offset_source); positive means the host clock is slow.
+            - Null when true time is unknown (verdict V(no_time_source)).
           type: float
           sample: -312.004
         error_bound:
-          description: The true offset lies within offset plus or minus this many seconds.
+          description: Seconds; the true offset lies within C(offset) plus or minus this. Null with C(offset).
           type: float
           sample: 0.012
         offset_source:
@@ -147,7 +151,7 @@ ansible_facts:
           type: str
           sample: ntp
         max_offset:
-          description: The threshold used for the verdict.
+          description: The verdict's threshold in seconds (O(max_offset)).
           type: float
           sample: 1.0
         ntp:
@@ -155,29 +159,255 @@ ansible_facts:
           type: dict
           contains:
             servers:
-              description: One entry per server, in the order given.
+              description: One entry per O(ntp_servers) item, in the order given.
               type: list
               elements: dict
               sample:
                 - {host: time.apple.com, port: 123, address: 17.253.60.45, status: ok, offset: 0.0021, delay: 0.018,
                    stratum: 1, leap: 0, ref_id: GPSs, root_delay: 0.0, root_dispersion: 0.0002, root_distance: 0.0093,
                    samples: 3, error: null}
+              contains:
+                host:
+                  description: The server's host name or address, as given.
+                  type: str
+                  sample: time.apple.com
+                port:
+                  description: The UDP port queried.
+                  type: int
+                  sample: 123
+                address:
+                  description: The IP address queried; null when the name did not resolve.
+                  type: str
+                  sample: 17.253.60.45
+                status:
+                  description:
+                    - V(ok), V(timeout) (no reply in time, or no address reachable), V(dns_error) (the name did not resolve),
+                      V(kod) (Kiss-o'-Death, such as RATE or DENY), V(bad_reply) (malformed or not an answer to our request)
+                      or V(unsynchronized) (leap indicator 3, stratum 0 or 16, or a root distance over 3 s).
+                    - Only V(ok) servers take part in the selection.
+                  type: str
+                  sample: ok
+                offset:
+                  description: This server's true time minus host time in seconds (positive means the host clock is slow); null without a
+                               reply.
+                  type: float
+                  sample: 0.0021
+                delay:
+                  description: Round-trip delay of the kept exchange in seconds.
+                  type: float
+                  sample: 0.018
+                stratum:
+                  description: The server's stratum (1 for a reference clock; 0 in a Kiss-o'-Death).
+                  type: int
+                  sample: 1
+                leap:
+                  description: The leap indicator (0 to 2 normal, 3 unsynchronized).
+                  type: int
+                  sample: 0
+                ref_id:
+                  description: The reference ID as chrony shows it, an ASCII code at stratum 0 or 1 (the kiss code for V(kod)), else an IPv4
+                               address (a hash for an IPv6 reference).
+                  type: str
+                  sample: GPSs
+                root_delay:
+                  description: The server's round-trip delay to its reference clock in seconds.
+                  type: float
+                  sample: 0.0
+                root_dispersion:
+                  description: The server's dispersion to its reference clock in seconds.
+                  type: float
+                  sample: 0.0002
+                root_distance:
+                  description: Half the delay plus root dispersion, half the root delay and the precisions, in seconds; true time lies
+                               within C(offset) plus or minus this if the server is right.
+                  type: float
+                  sample: 0.0093
+                samples:
+                  description: Exchanges the server answered (of O(samples)); the one with the smallest delay is kept.
+                  type: int
+                  sample: 3
+                error:
+                  description: What went wrong, in words; null when nothing did.
+                  type: str
+                  sample: null
             selection:
               description:
-                - Interval intersection over the servers that answered. offset is the midpoint of the intersection
-                  and error_bound its half-width; falsetickers are named and left out.
+                - Interval intersection over the V(ok) servers. offset is the midpoint of the intersection and error_bound
+                  its half-width; falsetickers are named and left out.
               type: dict
               sample: {offset: 0.0021, error_bound: 0.004, truechimers: ['time.apple.com:123'], falsetickers: [],
                        majority: true, candidates: 1, reason: null}
+              contains:
+                offset:
+                  description: True time minus host time in seconds by the majority; null without a majority.
+                  type: float
+                  sample: 0.0021
+                error_bound:
+                  description: Seconds; half-width of the intersection, null without a majority.
+                  type: float
+                  sample: 0.004
+                truechimers:
+                  description: The servers (V(host:port), V([v6]:port)) whose interval contains the intersection.
+                  type: list
+                  elements: str
+                  sample: ['time.apple.com:123']
+                falsetickers:
+                  description: The V(ok) servers outside the intersection; named, never averaged in. Empty without a majority.
+                  type: list
+                  elements: str
+                  sample: []
+                majority:
+                  description: True when more than half of the V(ok) servers agree.
+                  type: bool
+                  sample: true
+                candidates:
+                  description: The number of V(ok) servers.
+                  type: int
+                  sample: 1
+                reason:
+                  description: Why nothing was selected (no candidates, no majority); null after a selection.
+                  type: str
+                  sample: null
         https_date:
-          description: HTTPS Date results and their estimate, only when no NTP server answered.
+          description: HTTPS Date results and their estimate; queried only when no NTP server answered.
           type: dict
           sample: {results: [], estimate: null}
+          contains:
+            results:
+              description: One entry per O(https_date_urls) item; empty when NTP answered.
+              type: list
+              elements: dict
+              contains:
+                url:
+                  description: The URL asked.
+                  type: str
+                  sample: 'https://proxy.golang.org/'
+                status:
+                  description: V(ok), V(error) (connection refused or reset, or no usable HTTP reply), V(no_date) (no or unreadable Date
+                               header), V(timeout), V(dns_error) or V(tls_error) (handshake or certificate chain and host name verification
+                               failed).
+                  type: str
+                  sample: ok
+                offset:
+                  description: True time minus host time in seconds by this server's Date header (one-second resolution); null unless V(ok).
+                  type: float
+                  sample: 300.2
+                round_trip:
+                  description: Seconds the request took.
+                  type: float
+                  sample: 0.0412
+                resolution:
+                  description: Resolution of the Date header in seconds (1.0).
+                  type: float
+                  sample: 1.0
+                date:
+                  description: The Date header as received.
+                  type: str
+                  sample: 'Fri, 27 Nov 2026 18:05:00 GMT'
+                error:
+                  description: What went wrong, in words; null when nothing did.
+                  type: str
+                  sample: null
+                note:
+                  description: How the offset was estimated and that the certificate's validity period was not checked.
+                  type: str
+            estimate:
+              description: The combined estimate of the V(ok) results; null when there is none.
+              type: dict
+              contains:
+                source:
+                  description: V(https_date).
+                  type: str
+                  sample: https_date
+                offset:
+                  description: Median offset of the V(ok) results in seconds (true minus host).
+                  type: float
+                  sample: 300.2
+                error_bound:
+                  description: Seconds; the Date resolution (1 s) plus half the longest round trip.
+                  type: float
+                  sample: 1.021
+                resolution:
+                  description: Resolution of the Date header in seconds (1.0).
+                  type: float
+                  sample: 1.0
+                spread:
+                  description: Largest minus smallest offset in seconds; above 2 s the estimate is not used.
+                  type: float
+                  sample: 0.0
+                count:
+                  description: The number of V(ok) results.
+                  type: int
+                  sample: 2
         host_sync:
           description: The host's own sync state; null when O(host_sync=false).
           type: dict
           sample: {daemon: timed, network_time_enabled: true, servers: [time.apple.com], synchronized: null,
                    offset: null, source: systemsetup, needs_admin: false, launchd_sync: null, errors: []}
+          contains:
+            daemon:
+              description: The time daemon, V(timed) (macOS), V(chronyd), V(systemd-timesyncd) or V(ntpd); null when unknown.
+              type: str
+              sample: chronyd
+            network_time_enabled:
+              description: Whether network time is on (macOS C(systemsetup -getusingnetworktime), systemd NTP); null when unknown.
+              type: bool
+              sample: true
+            servers:
+              description: The time servers the daemon is configured with (macOS timed honours the first only).
+              type: list
+              elements: str
+              sample: [time.apple.com]
+            synchronized:
+              description: Whether the daemon says the clock is synchronized; null when it cannot say (macOS).
+              type: bool
+              sample: true
+            offset:
+              description: The daemon's own offset in seconds (chronyd the correction still to apply, systemd-timesyncd the last
+                           measurement), true minus host, positive means the host clock is slow; null on macOS.
+              type: float
+              sample: 0.000012
+            source:
+              description: Where this came from, V(systemsetup), V(chronyc) or V(timedatectl); null when no tool answered.
+              type: str
+              sample: chronyc
+            needs_admin:
+              description: True when systemsetup refused to answer without root (run the task with become).
+              type: bool
+              sample: false
+            launchd_sync:
+              description: The last result of the launchd_sync job (O(launchd_status_path)); null when the file does not exist.
+              type: dict
+              contains:
+                time:
+                  description: When the job ran (UTC ISO 8601).
+                  type: str
+                  sample: '2026-11-27T19:00:00Z'
+                offset:
+                  description: The offset the job measured with sntp in seconds (true minus host); null when nothing was measured.
+                  type: float
+                  sample: -312.004113
+                action:
+                  description: V(none) (within the threshold), V(stepped) (the clock was stepped with C(sntp -sS)) or V(failed).
+                  type: str
+                  sample: stepped
+                server:
+                  description: The server the job used.
+                  type: str
+                  sample: time.apple.com
+                error:
+                  description: Why the job failed, or why the status file could not be read; null otherwise.
+                  type: str
+                  sample: null
+                threshold:
+                  description: The job's step threshold in seconds.
+                  type: float
+                  sample: 1.0
+            errors:
+              description: Commands that failed or printed something unexpected, one line each.
+              type: list
+              elements: str
+              sample: []
         certificates:
           description: One entry per O(cert_endpoints) item.
           type: list
@@ -186,9 +416,51 @@ ansible_facts:
             - {endpoint: 'proxy.golang.org:443', subject: CN=proxy.golang.org, issuer: 'CN=WR2,O=Google Trust Services,C=US',
                sans: [proxy.golang.org], not_before: '2026-10-01T08:00:00Z', not_after: '2026-12-24T08:00:00Z',
                valid_at_host_time: false, valid_at_true_time: true, seconds_until_expiry: 2316000, error: null}
+          contains:
+            endpoint:
+              description: The endpoint, V(host:port).
+              type: str
+              sample: 'proxy.golang.org:443'
+            error:
+              description: Why no certificate was read (connection, TLS handshake, parsing); null when one was.
+              type: str
+              sample: null
+            subject:
+              description: The leaf certificate's subject (RFC 4514). Present when a certificate was read, as are the keys below.
+              type: str
+              sample: CN=proxy.golang.org
+            issuer:
+              description: The issuer (RFC 4514).
+              type: str
+              sample: 'CN=WR2,O=Google Trust Services,C=US'
+            sans:
+              description: The DNS names and IP addresses of the subject alternative name extension.
+              type: list
+              elements: str
+              sample: [proxy.golang.org]
+            not_before:
+              description: Start of the validity window (UTC ISO 8601).
+              type: str
+              sample: '2026-10-01T08:00:00Z'
+            not_after:
+              description: End of the validity window (UTC ISO 8601).
+              type: str
+              sample: '2026-12-24T08:00:00Z'
+            valid_at_host_time:
+              description: Whether the host's clock is inside the window; false makes TLS verification on the host fail.
+              type: bool
+              sample: false
+            valid_at_true_time:
+              description: Whether true time is inside the window; null when true time is unknown.
+              type: bool
+              sample: true
+            seconds_until_expiry:
+              description: Whole seconds from true time (host time when true time is unknown) to C(not_after); negative once expired.
+              type: int
+              sample: 2316000
         verdict:
           description: V(ok), V(skewed) (offset beyond O(max_offset)), V(tls_window) (a certificate valid at true time is not
-            valid at host time) or V(no_time_source).
+            valid at host time) or V(no_time_source) (true time is unknown).
           type: str
           sample: tls_window
         reason:

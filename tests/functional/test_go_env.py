@@ -256,7 +256,7 @@ def test_ansible_doc_renders():
     for text in ('OPTIONS', 'settings', 'unset', 'modcache', 'allow_insecure', 'ATTRIBUTES', 'check_mode', 'diff_mode',
                  'support: full', 'EXAMPLES', 'cifleet.gotime.go_env:', 'RETURN VALUES', 'insecure', 'overridden'):
         assert text in out, text
-    assert 'ERROR' not in proc.stderr
+    assert 'ERROR' not in proc.stderr and 'WARNING' not in proc.stderr, proc.stderr
 
 
 def test_four_steps_for_settings_and_unset(lab):

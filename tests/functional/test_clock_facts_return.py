@@ -1,0 +1,37 @@
+"""clock_facts returns exactly the keys its RETURN documents: two real runs against the lab cover them all."""
+import json
+
+from support import docgen
+from support.modrun import run_module
+
+LAUNCHD_STATUS = {'time': '2026-11-27T19:00:00Z', 'offset': -0.25, 'action': 'none', 'server': 'time.apple.com',
+                  'error': None, 'threshold': 1.0}
+
+
+def clock(args):
+    result, proc = run_module('clock_facts', args)
+    assert not result.get('failed'), result
+    assert 'Traceback' not in proc.stderr
+    return result['ansible_facts'][docgen.FACT]
+
+
+def test_real_facts_have_the_documented_keys(lab, tmp_path):
+    services = lab['services']
+    status = tmp_path / 'launchd_sync.json'
+    status.write_text(json.dumps(LAUNCHD_STATUS))
+    # NTP with a falseticker, a certificate and a failing endpoint, this host's sync state and a launchd_sync status.
+    measured = clock({'ntp_servers': [services[name]['label'] for name in ('ntp_good_1', 'ntp_good_2', 'ntp_fast_300')],
+                      'ntp_timeout': 1, 'samples': 2, 'https_date_urls': [],
+                      'cert_endpoints': [services['tls_valid']['endpoint'], services['tls_not_tls']['endpoint']],
+                      'host_sync': True, 'launchd_status_path': str(status)})
+    # No NTP answer: the HTTPS Date fallback and its estimate.
+    fallback = clock({'ntp_servers': [services['ntp_dead']['label']], 'ntp_timeout': 1, 'cert_endpoints': [],
+                      'https_date_urls': [services['https_date_fast_300']['url']], 'https_date_ca_file': lab['ca_file'],
+                      'host_sync': False})
+    assert measured['ntp']['selection']['falsetickers'] and measured['host_sync']['launchd_sync'] == LAUNCHD_STATUS
+    assert fallback['offset_source'] == 'https_date' and fallback['https_date']['estimate']
+
+    returned = docgen.value_paths(measured, docgen.FACT) | docgen.value_paths(fallback, docgen.FACT)
+    documented = set(path for path, dummy in docgen.fact_entries()) - {docgen.FACT}
+    assert sorted(returned - documented) == [], 'returned but missing from RETURN in plugins/modules/clock_facts.py'
+    assert sorted(documented - returned) == [], 'in RETURN but not returned'
