@@ -33,7 +33,7 @@ DEV_DIRS = ('tests', 'molecule', 'bench', 'scripts', 'execution-environment', 'r
             '.cache', '.venv', '.git', '.github', '.ci')
 DEV_FILES = ('Makefile', 'requirements-dev.txt', 'ansible.cfg', 'pytest.ini', '.gitignore', '.ansible-lint')
 # What users run or read: every file of these directories in the clean copy must be in the tarball.
-SHIPPED_DIRS = ('plugins', 'roles', 'playbooks', 'docs', 'meta')
+SHIPPED_DIRS = ('plugins', 'roles', 'playbooks', 'docs', 'meta', 'examples')
 SHIPPED_FILES = ('plugins/modules/clock_facts.py', 'plugins/modules/go_env.py', 'meta/runtime.yml',
                  'meta/execution-environment.yml', 'requirements.txt', 'bindep.txt', 'README.md', 'CHANGELOG.rst',
                  'MANIFEST.json', 'FILES.json')
