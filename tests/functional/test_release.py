@@ -287,3 +287,19 @@ def test_ee_build_context(release, tmp_path):
          '--collections-path', stage], cwd=str(build_dir), env=private_env(str(tmp_path), stage))
     with open(os.path.join(stage, 'ansible_collections', 'cifleet', 'gotime', 'MANIFEST.json')) as handle:
         assert json.load(handle)['collection_info']['version'] == read_yaml(ROOT, 'galaxy.yml')['version']
+
+
+def test_changelog_is_generated_and_has_this_version(release, tmp_path):
+    # CHANGELOG.rst is antsibull-changelog's output of changelogs/changelog.yaml, not a hand edit.
+    source = str(tmp_path / 'source')
+    shutil.copytree(release.source, source)
+    run([os.path.join(BIN, 'antsibull-changelog'), 'generate'], cwd=source,
+        env=private_env(str(tmp_path), os.path.join(str(tmp_path), 'no-collections')))
+    with open(os.path.join(release.source, 'CHANGELOG.rst')) as shipped, \
+            open(os.path.join(source, 'CHANGELOG.rst')) as generated:
+        text = shipped.read()
+        assert generated.read() == text
+    version = read_yaml(release.source, 'galaxy.yml')['version']
+    assert '\nv%s\n' % version in text
+    assert version in read_yaml(release.source, 'changelogs', 'changelog.yaml')['releases']
+    assert 'CHANGELOG.rst' in release.files
