@@ -712,7 +712,7 @@ def count_entries(path, limit=100000):
 # ---------------------------------------------------------------- the run
 
 class EnvFileLock(object):
-    """Serialises go_env runs on one env file: flock on its directory (go env -w rewrites the file in place)."""
+    """Serialises go_env runs on one env file: flock on its directory (each run reads, edits a copy, renames)."""
 
     def __init__(self, env_file, timeout):
         self.directory = posixpath.dirname(env_file)
@@ -849,14 +849,36 @@ class Run(object):
             self.protect(key, value)
         return {'env': env, 'version': version, 'env_file': path, 'text': text, 'file_values': file_values}
 
+    @staticmethod
+    def edited_copy(go, state, to_set, to_unset, directory):
+        """(copy, warnings): go env -w / -u on a private copy of the env file in directory."""
+        fd, copy = tempfile.mkstemp(prefix='.go_env-', dir=directory)
+        os.close(fd)
+        try:
+            if state['text'] is not None:
+                shutil.copyfile(state['env_file'], copy)
+            return copy, go.write(to_set, to_unset, goenv=copy)
+        except BaseException:
+            os.unlink(copy)
+            raise
+
+    def replace_env_file(self, go, state, to_set, to_unset):
+        """Go edits a copy beside the env file and one rename puts it in place: go env -w rewrites the file
+        in place, so a run cut short there would leave it truncated. A linked env file stays linked."""
+        target = os.path.realpath(state['env_file'])
+        copy, warnings = self.edited_copy(go, state, to_set, to_unset, os.path.dirname(target))
+        try:
+            self.module.atomic_move(copy, target)
+        finally:
+            if os.path.lexists(copy):
+                os.unlink(copy)
+        return warnings
+
     def simulate(self, go, state, to_set, to_unset):
         """Check mode: the same go env -w / -u on a private copy of the env file, then go env -json on it."""
         tmp = tempfile.mkdtemp(prefix='go_env-')
         try:
-            copy = os.path.join(tmp, 'env')
-            if state['text'] is not None:
-                shutil.copyfile(state['env_file'], copy)
-            warnings = go.write(to_set, to_unset, goenv=copy)
+            copy, warnings = self.edited_copy(go, state, to_set, to_unset, tmp)
             after = self.state(go, goenv=copy)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -901,7 +923,7 @@ class Run(object):
                 self.check_against(go, before, settings, unset)
                 to_set, to_unset = plan_changes(settings, unset, before['file_values'], before['env'], self.environ)
                 if to_set or to_unset:
-                    self.warnings += go.write(to_set, to_unset)
+                    self.warnings += self.replace_env_file(go, before, to_set, to_unset)
                     after = self.state(go)
                 else:
                     after = before

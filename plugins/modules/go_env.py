@@ -32,7 +32,9 @@ description:
   - Warns about managed keys that the OS environment sets, because Go prefers those over the env file.
   - Credentials in proxy URLs (C(https://user:token@proxy)) are masked in results, diff, warnings and errors.
   - Concurrent runs on one env file are serialised with a lock on its directory.
-    C(go env -w) rewrites the file in place, so parallel writers could lose keys otherwise.
+  - C(go env -w) and C(go env -u) edit a private copy beside the env file, which then replaces it in one rename,
+    keeping its mode, owner and every line the module does not manage. C(go env -w) alone rewrites the file in place,
+    so a run cut short there would leave it truncated. An env file that is a symbolic link stays one; its target is replaced.
   - In check mode the same C(go env -w) and C(go env -u) run on a private copy of the env file.
     So check mode reports the exact effective values and the errors Go would give, and changes nothing.
 author:

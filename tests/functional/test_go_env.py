@@ -623,3 +623,44 @@ def test_eight_concurrent_runs_on_one_user(lab):
     assert values == written, (values, failures)
     assert len(written) == 8 or failures
     assert stat.S_IMODE(os.stat(lab.env_file).st_mode) & 0o600 == 0o600
+
+
+# go env -w cut short after truncating the file it edits (a crash, a full disk, a kill mid-write).
+CUT_SHORT_GO = '''#!/bin/sh
+if [ "$1 $2" = "env -w" ]; then : > "${GOENV:-$HOME/.config/go/env}"; echo "go: killed while writing" >&2; exit 1; fi
+exec %(go)s "$@"
+'''
+
+
+def test_env_file_is_replaced_in_one_rename(lab):
+    # Someone's dotfiles: the env file links into them, mode 0640, with a line go_env does not manage.
+    dotfiles = os.path.join(lab.home, 'dotfiles')
+    os.makedirs(dotfiles)
+    real = os.path.join(dotfiles, 'go-env')
+    with open(real, 'w') as f:
+        f.write('GOAMD64=v3\nGOPROXY=https://old.corp.example\n')
+    os.chmod(real, 0o640)
+    os.makedirs(os.path.dirname(lab.env_file))
+    os.symlink(real, lab.env_file)
+    inode = os.stat(real).st_ino
+    cut_short = os.path.join(lab.dir, 'go-cut-short')
+    lab.write_script(cut_short, CUT_SHORT_GO % {'go': REAL_GO})
+
+    r, out = lab.play([
+        go_env('write cut short', ignore_errors=True, register='cut', go=cut_short,
+               settings={'GOPROXY': 'https://goproxy.corp.example'}),
+    ])
+    assert r['cut']['failed'] and 'killed while writing' in r['cut']['msg'], r['cut']
+    with open(real) as f:
+        assert f.read() == 'GOAMD64=v3\nGOPROXY=https://old.corp.example\n'
+    assert os.stat(real).st_ino == inode
+    assert sorted(os.listdir(dotfiles)) == ['go-env'] and os.listdir(os.path.dirname(lab.env_file)) == ['env']
+
+    r, out = lab.play([go_env('write', register='w', go=lab.go, settings={'GOPROXY': 'https://goproxy.corp.example'})])
+    assert r['w']['changed'] is True
+    assert os.path.islink(lab.env_file) and os.readlink(lab.env_file) == real
+    with open(real) as f:
+        assert f.read() == 'GOAMD64=v3\nGOPROXY=https://goproxy.corp.example\n'
+    assert os.stat(real).st_ino != inode  # renamed into place, not rewritten
+    assert stat.S_IMODE(os.stat(real).st_mode) == 0o640
+    assert sorted(os.listdir(dotfiles)) == ['go-env']
