@@ -104,18 +104,52 @@ def secrets_in(key, value):
     return found
 
 
-def mask_value(key, value):
-    """The value with every URL's userinfo replaced by ***."""
-    if not isinstance(value, str):
-        return value
+def _replace_userinfo(key, value, replace):
+    """The value with every URL's userinfo (the part before '@') replaced by replace(userinfo)."""
     if key in URL_KEYS:
         tokens = _URL_TOKEN_SPLIT_RE.split(value)
         for i, token in enumerate(tokens):
             info = _userinfo(token)
             if info:
-                tokens[i] = token.replace(info + '@', MASK + '@', 1)
+                tokens[i] = token.replace(info + '@', replace(info) + '@', 1)
         value = ''.join(tokens)
-    return _SCHEME_USERINFO_RE.sub(lambda m: m.group('pre') + MASK + '@', value)
+    return _SCHEME_USERINFO_RE.sub(lambda m: m.group('pre') + replace(m.group('userinfo')) + '@', value)
+
+
+def mask_value(key, value):
+    """The value with every URL's userinfo replaced by ***."""
+    if not isinstance(value, str):
+        return value
+    return _replace_userinfo(key, value, lambda info: MASK)
+
+
+def hide_credentials(settings):
+    """(settings with every URL's userinfo replaced by a random placeholder, {placeholder: userinfo}).
+
+    go env -w gets the placeholders, so no credential is in its argument list, which other local users can read.
+    """
+    placeholders = {}
+
+    def placeholder(info):
+        if info in placeholders:
+            return info
+        token = 'gotime-credential-' + os.urandom(8).hex()
+        placeholders[token] = info
+        return token
+
+    return dict((key, _replace_userinfo(key, value, placeholder)) for key, value in settings.items()), placeholders
+
+
+def restore_credentials(path, placeholders):
+    """Put the credentials back in place of their placeholders in the env file copy at path."""
+    if not placeholders:
+        return
+    with open(path, 'rb') as f:
+        text = f.read().decode('utf-8', 'surrogateescape')
+    for token, info in placeholders.items():
+        text = text.replace(token, info)
+    with open(path, 'wb') as f:
+        f.write(text.encode('utf-8', 'surrogateescape'))
 
 
 def scrub(text, secrets):
@@ -851,13 +885,17 @@ class Run(object):
 
     @staticmethod
     def edited_copy(go, state, to_set, to_unset, directory):
-        """(copy, warnings): go env -w / -u on a private copy of the env file in directory."""
+        """(copy, warnings): go env -w / -u on a private (0600) copy of the env file in directory;
+        go sees placeholders for credentials, put back in the copy after it wrote."""
         fd, copy = tempfile.mkstemp(prefix='.go_env-', dir=directory)
         os.close(fd)
         try:
             if state['text'] is not None:
                 shutil.copyfile(state['env_file'], copy)
-            return copy, go.write(to_set, to_unset, goenv=copy)
+            hidden, placeholders = hide_credentials(to_set)
+            warnings = go.write(hidden, to_unset, goenv=copy)
+            restore_credentials(copy, placeholders)
+            return copy, warnings
         except BaseException:
             os.unlink(copy)
             raise

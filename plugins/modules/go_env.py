@@ -96,8 +96,9 @@ options:
 notes:
   - Clock skew causes TLS errors (C(x509 certificate has expired or is not yet valid)), never a C(go.sum) checksum mismatch.
     Fix the clock, not GOSUMDB. A real mismatch means changed content; clean the module cache with O(modcache=absent).
-  - The module passes values to C(go env -w) as arguments. For the moment of the call, other local users can see them in
-    the process list. Go writes the env file readable by others (umask); the module warns when it then holds credentials.
+  - Credentials never reach go's argument list, which other local users can read. C(go env -w) writes placeholders
+    into the private copy, and the module puts the credentials in their place before the rename.
+    Go creates the env file readable by others (umask); the module warns when it then holds credentials.
   - Called with no O(settings), O(unset) or O(modcache), the module only reads, for example to report posture.
 seealso:
   - name: go env documentation

@@ -34,6 +34,7 @@ MODULE = 'cifleet.gotime.go_env'
 
 WRAPPER = '''#!/bin/sh
 printf '%%s %%s %%s\\n' "${GO_CALL_TAG:-none}" "$1" "$2" >> %(log)s
+printf '%%s\\n' "$*" >> %(log)s.argv
 if [ "$1" = clean ] && [ -n "$GO_FORBID_CLEAN" ]; then echo "go clean forbidden in this test" >&2; exit 3; fi
 if [ "$1 $2" = "env -w" ] && [ -n "$GO_WRITE_BARRIER" ]; then
   # hold concurrent writers until all arrived or 1.5 s after the first did, then release them together
@@ -465,9 +466,14 @@ def test_credentials_never_in_verbose_output(lab):
     assert r['invalid']['failed'] and r['refused']['failed']
     assert '***@goproxy.corp.example' in out and '***@sum.corp.example' in out
     assert '<localhost> EXEC' in out  # really -vvv
+    with open(lab.calls + '.argv') as fh:
+        argv = fh.read()
+    assert 'env -w GOPROXY=https://gotime-credential-' in argv  # go got placeholders
     for secret in (first, second, third, fourth):
         assert secret not in out, secret
         assert secret not in json.dumps(r), secret
+        assert secret not in argv, secret
+    assert 'gotime-credential-' not in written
 
 
 def test_os_environment_override_is_reported(lab):

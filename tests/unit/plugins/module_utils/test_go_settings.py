@@ -421,3 +421,21 @@ def test_removal_blocker_owner_of_read_only_dirs(tmp_path):
         assert gs.removal_blocker(str(tmp_path / 'mod'), os.geteuid()) is None
     finally:
         os.chmod(str(cache), 0o755)
+
+
+@pytest.mark.parametrize('settings', [
+    {'GOPROXY': 'https://ci:s3cret-token@goproxy.corp.example,https://u2:p%40ss@mirror.corp.example|direct'},
+    {'GOSUMDB': 'sum.golang.org https://ci:s3cret-token@sum.corp.example', 'GOFLAGS': '-mod=readonly'},
+    {'GOPROXY': 'https://proxy.golang.org,direct'},
+])
+def test_hidden_credentials_round_trip(tmp_path, settings):
+    hidden, placeholders = gs.hide_credentials(settings)
+    secrets = set()
+    for key, value in settings.items():
+        secrets |= gs.secrets_in(key, value)
+    assert ' '.join(hidden.values()).count('gotime-credential-') == len(placeholders)
+    assert not any(secret in value for secret in secrets for value in hidden.values())
+    path = tmp_path / 'env'
+    path.write_text(''.join('%s=%s\n' % item for item in sorted(hidden.items())))
+    gs.restore_credentials(str(path), placeholders)
+    assert path.read_text() == ''.join('%s=%s\n' % item for item in sorted(settings.items()))
