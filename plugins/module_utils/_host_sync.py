@@ -26,8 +26,10 @@ class NeedsAdminError(ValueError):
 # ---------------------------------------------------------------------------
 # macOS sntp
 
-# Apple sntp (macOS 10.14+):  +0.171773 +/- 0.105399 time.apple.com 17.253.60.45
-# ntp 4.2.8 sntp / ntpsec ntpdig: 2018-09-29 19:42:41.448103 (-0200) +1087.742403 +/- 725.183462 pool.ntp.org 188.68.36.203 s2 no-leap
+# Apple's own sntp (current macOS; the release that switched is not recorded):
+#   +0.171773 +/- 0.105399 time.apple.com 17.253.60.45
+# ntp 4.2.8 sntp (macOS up to at least 10.14, tests/fixtures/host_sync) / ntpsec ntpdig:
+#   2018-09-29 19:42:41.448103 (-0200) +1087.742403 +/- 725.183462 pool.ntp.org 188.68.36.203 s2 no-leap
 _SNTP_RESULT = re.compile(
     r'^(?:\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? \([+-]\d{4}\)\s+)?'
     r'(?P<offset>[+-]?\d+(?:\.\d+)?)\s+\+/-\s+(?P<error>\d+(?:\.\d+)?)'

@@ -17,6 +17,8 @@ description:
   - When no NTP server answers, estimates the offset from the Date header of HTTPS servers (one-second resolution).
   - Reads the host's own sync state (macOS C(systemsetup) and the launchd_sync status file; Linux C(chronyc) or C(timedatectl)).
   - Fetches the TLS certificates that Go downloads depend on and judges their validity window at host time and at true time.
+  - Only each endpoint's leaf certificate (the server's own) is judged. An intermediate certificate outside its window makes TLS
+    fail just the same and is not seen here; Python's ssl module offers the unverified chain publicly only from Python 3.13 on.
   - Returns a verdict with a reason that names the real cause. Clock skew breaks TLS; it never causes go.sum checksum mismatches.
   - A server or endpoint that fails is reported as a status; it never fails the module.
 author:
@@ -92,6 +94,8 @@ options:
 notes:
   - Offsets follow NTP's sign convention, true time minus host time; a positive offset means the host clock is slow.
   - Nothing on the host changes; the clock is never stepped by this module (see playbooks/remediate.yml).
+  - Certificates are read without verifying them (the clock is the suspect), so the fact shows the issuer a host is given
+    even when an intercepting proxy's CA signed it.
 '''
 
 EXAMPLES = r'''
@@ -409,7 +413,7 @@ ansible_facts:
               elements: str
               sample: []
         certificates:
-          description: One entry per O(cert_endpoints) item.
+          description: One entry per O(cert_endpoints) item, judging the endpoint's leaf certificate only (not the rest of the chain).
           type: list
           elements: dict
           sample:

@@ -444,7 +444,7 @@ def render_prometheus(doc):
         go = entry.get('go')
         if go:
             m.add('gotime_go_installed', '1 when go was found on the host.', {'host': host}, go['status'] != 'not_installed')
-            m.add('gotime_go_insecure_settings', 'go env settings that weaken module integrity (GOSUMDB=off, GOINSECURE, ...).',
+            m.add('gotime_go_insecure_settings', 'go env settings go_env reports as security downgrades (GOSUMDB=off, GOINSECURE, ...).',
                   {'host': host}, len(go.get('insecure') or []))
     return m.text()
 

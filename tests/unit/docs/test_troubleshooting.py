@@ -120,3 +120,73 @@ def test_quote_check_rejects_a_changed_message():
     assert quoted('...: ... can only be set in the OS environment; go env -w refuses it', strings)
     assert not quoted('...: ... can only be set in the OS environment; go env -w ignores it', strings)
     assert not quoted('go env -w refuses it ... can only be set', strings)
+
+
+def sections(page='docs/troubleshooting.md'):
+    """{heading: body} of the page's `## ` entries."""
+    parts = re.split(r'^## (.+)$', read(page), flags=re.M)
+    return dict(zip(parts[1::2], parts[2::2]))
+
+
+def bullet(body, name):
+    """The text of the `- **Name**...` bullet of an entry, up to the next bullet or paragraph."""
+    match = re.search(r'^- \*\*%s\b.*?(?=^- \*\*|^\S|\Z)' % re.escape(name), body, re.M | re.S)
+    return match.group(0) if match else ''
+
+
+def shipped(path):
+    """Whether a repository path ends up in the release tarball (galaxy.yml's build_ignore)."""
+    ignored = docgen.read_yaml(os.path.join(docgen.ROOT, 'galaxy.yml'))['build_ignore']
+    top = path.split('/')[0]
+    return top not in ignored and path not in ignored
+
+
+@pytest.mark.parametrize('page', PAGES)
+def test_pages_send_readers_only_to_shipped_files(page):
+    # Ops read these pages in the installed collection: a path outside the tarball leads nowhere there.
+    named = set(re.findall(r'`((?:[\w.-]+/)+[\w.-]*)`', read(page)))
+    assert 'plugins/module_utils/_go_settings.py' in named or page != 'docs/troubleshooting.md'
+    assert sorted(path for path in named if not shipped(path)) == []
+
+
+def test_shipped_check_knows_the_tarball():
+    assert not shipped('tests/darwin/README.md') and not shipped('tests/fixtures/host_sync')
+    assert shipped('plugins/module_utils/_ntp.py') and shipped('docs/facts.md')
+
+
+# The entries issue 11 asked for: heading text that identifies each, and the words its cause must name.
+REQUIRED_ENTRIES = {
+    'x509: certificate signed by unknown authority': ('proxy', 'CA', 'never the clock'),
+    'reading https://sum.golang.org/lookup/': ('private', 'GOSUMDB=off'),
+    'go: -insecure flag is no longer supported': ('Go 1.17', 'go get'),
+    'Bootstrap failed: 119: Service is disabled': ('launchctl disable',),
+    'Clock select failed': ('five', 'Kiss'),
+    'Bootstrap failed: 5: Input/output error': ('already loaded', 'booted out', 'ownership', 'disabled'),
+}
+
+
+@pytest.mark.parametrize('heading,words', sorted(REQUIRED_ENTRIES.items()))
+def test_entry_has_message_cause_confirmation_and_fix(heading, words):
+    found = [body for title, body in sections().items() if heading in title]
+    assert len(found) == 1, heading
+    body = found[0]
+    assert '```text' in body or '<code>' in body, 'the real message, quoted'
+    cause, confirm, fix = bullet(body, 'Cause'), bullet(body, 'Confirm'), bullet(body, 'Fix')
+    assert cause and confirm and fix
+    assert [word for word in words if word not in cause] == []
+    # The fact that confirms it: a gotime_clock key or a go_env result key.
+    assert re.search(r'gotime_clock\.|`env`|`overridden`|env\.GO|`go_version`', confirm) or 'launchctl' in confirm
+
+
+def test_go_1_20_wording_is_quoted_next_to_go_1_19():
+    body = [body for title, body in sections().items() if title.startswith('TLS: `x509: certificate has expired')][0]
+    assert 'tls: failed to verify certificate: x509: certificate has expired or is not yet valid' in body
+    assert 'x509: certificate has expired or is not yet valid: current time ... is before ...' in body
+
+
+def test_sntp_timeout_cause_is_not_dns():
+    # A name that does not resolve is a dns_error in clock_facts (plugins/module_utils/_host_sync.py), not a timeout.
+    body = sections()['sntp: `sntp: Exchange failed: Timeout`']
+    cause = bullet(body, 'Cause')
+    assert 'UDP port 123' in cause
+    assert not re.search(r'resolv|dns|lookup|name', cause, re.I)
