@@ -190,3 +190,24 @@ def test_sntp_timeout_cause_is_not_dns():
     cause = bullet(body, 'Cause')
     assert 'UDP port 123' in cause
     assert not re.search(r'resolv|dns|lookup|name', cause, re.I)
+
+
+# Public servers that smear leap seconds (Google Public NTP, Amazon Time Sync); pool.ntp.org members must not.
+SMEARING = re.compile(r'(^|\.)(google\.com|aws\.com)$|^169\.254\.169\.123$|^fd00:ec2::123$')
+
+
+def test_timesync_defaults_follow_the_troubleshooting_advice():
+    # The chrony entry advises three or more sources with one leap-second handling; the defaults give that.
+    advice = sections()['chrony and NTP selection: no majority, not synchronised']
+    assert 'three or more' in bullet(advice, 'Fix')
+    defaults = docgen.role_defaults('timesync')
+    sources = defaults['timesync_servers'] + defaults['timesync_pools']
+    # chrony takes up to four sources from a pool (maxsources 4), one from a server line.
+    assert len(defaults['timesync_servers']) + 4 * len(defaults['timesync_pools']) >= 3
+    assert len({bool(SMEARING.search(source)) for source in sources}) == 1, 'smearing and non-smearing servers mixed'
+    # macOS's timed uses the first source only: it must be one a Mac can use on its own.
+    assert sources[0] == 'time.apple.com'
+    # The spec documents the same defaults (docs/roles.md is generated from it).
+    options = docgen.argument_specs('timesync')['main']['options']
+    assert options['timesync_pools']['default'] == defaults['timesync_pools']
+    assert options['timesync_servers']['default'] == defaults['timesync_servers']
