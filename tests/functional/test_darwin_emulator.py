@@ -5,13 +5,15 @@ clock is a libfaketime file in the temporary root, so nothing here touches a rea
 """
 import json
 import os
+import pathlib
 import plistlib
+import shutil
 import subprocess
 import sys
 
 import pytest
 
-from lab import ntp_lab
+from lab import ntp_lab, other_user
 
 EMULATOR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'darwin', 'darwin_emulator.py')
 
@@ -27,10 +29,19 @@ def ntp_server():
         yield server
 
 
+@pytest.fixture(scope='module')
+def emulator_copy():
+    """The emulator as another user runs it: a private copy that user can read (other_user)."""
+    copy = other_user.readable_copy(EMULATOR)
+    yield copy
+    shutil.rmtree(os.path.dirname(copy))
+
+
 @pytest.fixture
-def mac(tmp_path, ntp_server):
-    """run(tool, *args) on an emulated Mac rooted in tmp_path; .state(path) reads a file of it."""
-    root = tmp_path / 'mac'
+def mac(ntp_server, emulator_copy):
+    """run(tool, *args, user=None) on an emulated Mac rooted in a directory every user can read."""
+    top = other_user.shared_dir('gotime-mac-')
+    root = pathlib.Path(top) / 'mac'
     (root / 'var/db/darwin-emulator').mkdir(parents=True)
     (root / 'etc').mkdir()
     (root / 'etc/ntp.conf').write_text('server time.apple.com\n')
@@ -42,10 +53,12 @@ def mac(tmp_path, ntp_server):
 
         @staticmethod
         def run(tool, *args, user=None):
-            argv = [sys.executable, EMULATOR, tool] + list(args)
-            if user:
-                argv = ['setpriv', '--reuid=%d' % user, '--regid=%d' % user, '--clear-groups'] + argv
-            return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60, check=False)
+            if user is None:
+                argv, cwd = [sys.executable, EMULATOR, tool] + list(args), None
+            else:
+                argv = other_user.argv(user, [other_user.python_for(user), emulator_copy, tool] + list(args))
+                cwd = top
+            return subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True, timeout=60, check=False)
 
         @staticmethod
         def skew(text=None):
@@ -54,7 +67,8 @@ def mac(tmp_path, ntp_server):
                 clock.write_text(text + '\n')
             return float(clock.read_text().strip().rstrip('s'))
 
-    return Mac
+    yield Mac
+    shutil.rmtree(top)
 
 
 def job(tmp_path, label, script, **keys):
@@ -79,7 +93,7 @@ def test_systemsetup_keeps_the_server_in_ntp_conf(mac):
 
 
 def test_systemsetup_without_root_refuses_and_exits_0(mac):
-    result = mac.run('systemsetup', '-setnetworktimeserver', 'evil.example', user=65534)
+    result = mac.run('systemsetup', '-setnetworktimeserver', 'evil.example', user=other_user.NOBODY)
     assert (result.returncode, result.stdout) == (0, 'You need administrator access to run this tool... exiting!\n')
     assert (mac.path / 'etc/ntp.conf').read_text() == 'server time.apple.com\n'
 
@@ -128,8 +142,8 @@ def test_sntp_measures_the_emulated_clock_and_steps_it(mac):
 
 def test_sntp_step_needs_root(mac):
     mac.skew('+300s')
-    result = mac.run('sntp', '-sS', mac.server, user=65534)
-    assert result.returncode == 1
+    result = mac.run('sntp', '-sS', mac.server, user=other_user.NOBODY)
+    assert (result.returncode, result.stderr) == (1, 'sntp: settimeofday: Operation not permitted\n')
     assert mac.skew() == pytest.approx(300)
 
 
@@ -203,7 +217,8 @@ def test_launchd_disabled_label_and_root(mac, tmp_path):
     result = mac.run('launchctl', 'bootstrap', 'system', plist)
     assert (result.returncode, result.stderr) == (119, 'Bootstrap failed: 119: Service is disabled\n')
     assert mac.run('launchctl', 'enable', 'system/org.example.off').returncode == 0
-    assert mac.run('launchctl', 'bootstrap', 'system', plist, user=65534).returncode == 1
+    result = mac.run('launchctl', 'bootstrap', 'system', plist, user=other_user.NOBODY)
+    assert (result.returncode, result.stderr) == (1, 'Bootstrap failed: 1: Operation not permitted\n')
     assert mac.run('launchctl', 'bootstrap', 'system', plist).returncode == 0
 
 

@@ -24,6 +24,8 @@ import zipfile
 
 import pytest
 
+from lab import other_user
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 COLLECTIONS = os.path.join(ROOT, '.cache', 'collections')
 BIN = os.path.dirname(sys.executable)
@@ -223,8 +225,7 @@ def count_files(path):
 @pytest.fixture(scope='module')
 def ci_user():
     """A real non-root user with a home under a world-traversable temp dir; removed afterwards."""
-    base = tempfile.mkdtemp(prefix='gotime-user-')
-    os.chmod(base, 0o755)
+    base = other_user.shared_dir('gotime-user-')
     name = 'gtenv' + secrets.token_hex(3)
     home = os.path.join(base, name)
     subprocess.run(['useradd', '--create-home', '--home-dir', home, '--shell', '/bin/sh', '--user-group', name],

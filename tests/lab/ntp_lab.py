@@ -21,11 +21,12 @@ import shutil
 import socket
 import struct
 import subprocess
-import tempfile
 import threading
 import time
 
 import ntplib
+
+from lab import other_user
 
 LOOPBACK = '127.0.0.1'
 SBIN_PATH = os.pathsep.join((os.environ.get('PATH', ''), '/usr/sbin', '/sbin', '/usr/local/sbin'))
@@ -136,8 +137,7 @@ class ChronyServer(_Service):
         reason = missing_tools(skewed=bool(self.skew))
         if reason:
             raise RuntimeError('ChronyServer: %s' % reason)
-        self.workdir = tempfile.mkdtemp(prefix='gotime-chronyd-')
-        os.chmod(self.workdir, 0o755)
+        self.workdir = other_user.shared_dir('gotime-chronyd-')  # chronyd drops to _chrony
         if os.geteuid() == 0:
             entry = pwd.getpwnam(CHRONY_USER)
             os.chown(self.workdir, entry.pw_uid, entry.pw_gid)

@@ -10,13 +10,13 @@ import os
 import platform
 import shutil
 import subprocess
-import tempfile
 import time
 
 import pytest
 import yaml
 
 from ansible_collections.cifleet.gotime.plugins.module_utils import _host_sync as hs
+from lab import other_user
 from lab.ntp_lab import CHRONYD, LIBFAKETIME, ChronyServer, missing_tools
 
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'fixtures', 'host_sync')
@@ -363,7 +363,7 @@ def chrony_clients():
     reason = missing_tools() or (None if shutil.which('chronyc') else 'not installed: chronyc')
     if reason or os.geteuid() != 0:
         pytest.skip(reason or 'needs root (chronyd drops to _chrony)')
-    top = tempfile.mkdtemp(prefix='hostsync-lab-')
+    top = other_user.shared_dir('hostsync-lab-')  # chronyd drops to _chrony
     shutil.chown(top, '_chrony', '_chrony')
     procs = []
 
