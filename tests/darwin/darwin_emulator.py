@@ -9,7 +9,10 @@ available. It:
   /etc/ntp.conf (as macOS's systemsetup does), /var/db/darwin-emulator/...;
 - accepts only the argument syntax of the real tools, for the subset it
   emulates, and rejects everything else with exit status 64;
-- answers with output copied from real macOS (sources in tests/darwin/README.md);
+- answers with output copied from real macOS (sources in tests/darwin/README.md, the
+  recorded bytes in tests/darwin/recorded/), and fails the way macOS fails: sntp tries five
+  times, prints an `sntp_exchange { ... }` dump per failed try, ends with `Clock select
+  failed` and exits 69; launchd's bootout drains asynchronously; jobs run in the background;
 - enforces launchd's rules: plist owned by root:wheel (uid 0, gid 0) and not
   group/world writable, a loaded label cannot be bootstrapped again, launchd
   keeps the plist it loaded (a changed file needs bootout + bootstrap);
@@ -18,9 +21,13 @@ available. It:
   `sntp -S` rewrites that file, so a step is observable without touching the
   real clock of any machine. sntp measures against a real NTP server.
 
-Differences from macOS are listed in tests/darwin/README.md (jobs run
-synchronously on bootstrap (RunAtLoad) and kickstart; timers never fire).
+Where real macOS varies by release, the `pessimistic` profile (the default, what molecule runs)
+gives the harsher variant; `lenient` the milder one. Settings are files in the state directory
+(SETTINGS below); a new piece of emulated state adds its file there and its tool to TOOLS.
+Differences from macOS are listed in tests/darwin/README.md (timers never fire).
 """
+import errno
+import fcntl
 import glob
 import json
 import os
@@ -28,6 +35,7 @@ import plistlib
 import socket
 import struct
 import subprocess
+import signal
 import sys
 import time
 
@@ -49,8 +57,25 @@ CLOCK_FILE = os.path.join(STATE, 'clock.rc')
 LAUNCHD_DIR = os.path.join(STATE, 'launchd')
 DISABLED_FILE = os.path.join(STATE, 'launchd-disabled.json')
 NETWORK_TIME_FILE = os.path.join(STATE, 'network-time.json')
-SNTP_STYLE_FILE = os.path.join(STATE, 'sntp_style')
 NTP_CONF = host_path('/etc/ntp.conf')
+LAUNCHD_LOCK = os.path.join(STATE, 'launchd.lock')
+DRAINING_FILE = os.path.join(STATE, 'launchd-draining.json')
+
+# Test settings: one file each in STATE (absent: the default). Read with setting(name).
+SETTINGS = {
+    # pessimistic: the harsher variant where macOS releases differ (README: "Profiles").
+    'profile': ('pessimistic', ('pessimistic', 'lenient')),
+    # Seconds launchd keeps a booted-out label: bootstrap fails with 5 meanwhile (macOS 26.5.1: ~5 s).
+    'launchd_drain_seconds': (5.0, float),
+    # A bootstrap this soon after the bootout or a refused bootstrap of a draining label gets 37.
+    'launchd_eager_seconds': (1.0, float),
+    # The next N `launchctl bootstrap` calls fail with 5 (a fresh install's transient failure).
+    'launchd_bootstrap_failures': (0, int),
+    # The first N tries of every sntp run time out (no reply), then the server answers.
+    'sntp_failures': (0, int),
+    # modern (default) or legacy (older releases' dated line).
+    'sntp_style': ('modern', ('modern', 'legacy')),
+}
 
 
 def out(text):
@@ -76,6 +101,28 @@ def read_json(path, default):
             return json.load(handle)
     except (OSError, ValueError):
         return default
+
+
+def setting(name):
+    """A test setting from its file in STATE, or its default; a bad value is an error, never ignored."""
+    default, kind = SETTINGS[name]
+    try:
+        with open(os.path.join(STATE, name)) as handle:
+            text = handle.read().strip()
+    except OSError:
+        return default
+    if isinstance(kind, tuple):
+        if text not in kind:
+            raise SystemExit('macOS command emulator: %s/%s must be one of %s, got %r' % (STATE, name, ', '.join(kind), text))
+        return text
+    try:
+        return kind(text)
+    except ValueError:
+        raise SystemExit('macOS command emulator: %s/%s must be a number, got %r' % (STATE, name, text))
+
+
+def pessimistic():
+    return setting('profile') == 'pessimistic'
 
 
 def write_file(path, text):
@@ -197,9 +244,21 @@ def systemsetup(args):
 
 
 # --- sntp -------------------------------------------------------------------------------------
+# Apple's sntp (macOS 10.15 and later) tries up to five exchanges. Each failed one prints
+# `sntp: Exchange failed: REASON` and an `sntp_exchange { ... }` dump of the exchange; when none
+# succeeded it prints `sntp: Clock select failed` and exits 69 (EX_UNAVAILABLE). The first
+# success prints the result line and ends the run. Recorded outputs: tests/darwin/recorded/.
+
+SNTP_TRIES = 5
+EX_UNAVAILABLE = 69
+# sntp_exchange result codes, as printed in the dumps.
+RESULT_SUCCESS, RESULT_DNS, RESULT_TIMEOUT, RESULT_KOD, RESULT_UNSYNCHRONIZED = 0, 1, 6, 8, 9
+RESULTS = {0: 'Success', 1: 'DNS lookup failure', 6: 'Timeout', 8: 'Kiss of death', 9: 'Server not synchronized',
+           12: 'Remote clock stepped'}
+
 
 def parse_sntp_args(args):
-    """ntp 4.2.8 sntp syntax, the subset emulated: -s, -S (also bundled: -sS), -t SECONDS, one host."""
+    """Apple sntp syntax, the subset emulated: -s, -S (also bundled: -sS), -t SECONDS, one host."""
     opts = {'slew': False, 'step': False, 'timeout': 5.0}
     hosts = []
     i = 0
@@ -238,32 +297,127 @@ def parse_sntp_args(args):
     return opts
 
 
-def ntp_query(address, port, timeout):
-    """One real client exchange (RFC 5905): (offset, error bound) against the emulated Mac's clock."""
+def ntp_timestamp(seconds):
+    """A 64-bit NTP timestamp from a Unix time, at gettimeofday()'s microsecond resolution."""
+    whole = int(seconds)
+    usec = int(round((seconds - whole) * 1e6))
+    if usec == 1000000:
+        whole, usec = whole + 1, 0
+    return (whole + NTP_EPOCH_OFFSET) << 32 | (usec << 32) // 1000000
+
+
+def unix_time(stamp):
+    return (stamp >> 32) - NTP_EPOCH_OFFSET + (stamp & 0xFFFFFFFF) / 2.0 ** 32
+
+
+def new_exchange(result, addr=None, t1=0):
+    """The fields of one exchange as sntp dumps them (raw NTP values, zero where nothing arrived)."""
+    return {'result': result, 'header': 0, 'stratum': 0, 'poll': 0, 'precision': 0, 'root_delay': 0,
+            'root_dispersion': 0, 'ref': 0, 't_ref': 0, 't1': t1, 't2': 0, 't3': 0, 't4': 0, 'error': 0,
+            'addr': addr}
+
+
+def exchange_dump(exchange):
+    """sntp's `sntp_exchange { ... }` dump of one exchange, byte for byte as recorded (tests/darwin/recorded/).
+
+    Timestamps print as 32.32 hex and truncated nanoseconds; offset, delay, mean and error are
+    64.64 fixed point (the 32.32 difference shifted up, halved with an arithmetic shift) and print
+    as hex and as a double. A dump without an address (DNS lookup failure) ends after dispersion.
+    """
+    def short(value):  # 16.16 root delay / dispersion
+        return '%04X.%04X (%.9f)' % (value >> 16, value & 0xFFFF, value / 65536.0)
+
+    def stamp(value):
+        return '%08X.%08X (%d.%09d)' % (value >> 32, value & 0xFFFFFFFF, value >> 32, ((value & 0xFFFFFFFF) * 10 ** 9) >> 32)
+
+    def wide(value):  # signed 64.64
+        return '%016X.%016X (%.9f)' % ((value >> 64) & 0xFFFFFFFFFFFFFFFF, value & 0xFFFFFFFFFFFFFFFF, value / 2.0 ** 64)
+
+    def refid(value, stratum):
+        if stratum <= 1:
+            text = ''.join(chr(b) if 32 <= b < 127 else ' ' for b in struct.pack('!I', value))
+            return '%08X ("%s")' % (value, text)
+        return '%08X (%s)' % (value, '.'.join(str(b) for b in reversed(struct.pack('!I', value))))
+
+    e = exchange
+    header = e['header']
+    precision = e['precision'] - 256 if e['precision'] > 127 else e['precision']
+    fields = [
+        ('result', '%d (%s)' % (e['result'], RESULTS[e['result']])),
+        ('header', '%02X (li:%d vn:%d mode:%d)' % (header, header >> 6, header >> 3 & 7, header & 7)),
+        ('stratum', '%02X (%d)' % (e['stratum'], e['stratum'])),
+        ('poll', '%02X (%d)' % (e['poll'], 2 ** e['poll'])),
+        ('precision', '%02X (%e)' % (precision & 0xFFFFFFFF, 2.0 ** precision)),
+        ('delay', short(e['root_delay'])),
+        ('dispersion', short(e['root_dispersion'])),
+    ]
+    if e['addr'] is not None:
+        t1, t2, t3, t4 = e['t1'], e['t2'], e['t3'], e['t4']
+        fields += [
+            ('ref', refid(e['ref'], e['stratum'])),
+            ('t_ref', stamp(e['t_ref'])),
+            ('t1', stamp(t1)), ('t2', stamp(t2)), ('t3', stamp(t3)), ('t4', stamp(t4)),
+            ('offset', wide(((t2 - t1) + (t3 - t4)) << 32 >> 1)),
+            ('delay', wide(((t4 - t1) - (t3 - t2)) << 32)),
+            ('mean', wide((t2 + t3) << 32 >> 1)),
+            ('error', wide(e['error'])),
+            ('addr', e['addr']),
+        ]
+    return 'sntp_exchange {\n%s\n}\n' % '\n'.join('%14s: %s' % field for field in fields)
+
+
+def ntp_exchange(address, port, timeout):
+    """One real client exchange (RFC 5905) against the emulated Mac's clock: an exchange dict.
+
+    A reply whose origin timestamp does not match, or that is not a server reply, is ignored (the
+    client waits on, as sntp does); leap 3 is `Server not synchronized`, stratum 0 `Kiss of death`.
+    """
     family = socket.AF_INET6 if ':' in address else socket.AF_INET
     with socket.socket(family, socket.SOCK_DGRAM) as sock:
-        sock.settimeout(timeout)
-        t1 = time.time()
-        ntp_t1 = t1 + NTP_EPOCH_OFFSET
-        transmit = struct.pack('!II', int(ntp_t1), int((ntp_t1 % 1) * 2 ** 32))
-        sock.sendto(b'\x23' + bytes(39) + transmit, (address, port))  # LI 0, VN 4, mode 3 (client)
-        data = sock.recvfrom(512)[0]
-        t4 = time.time()
-    if len(data) < 48 or data[24:32] != transmit:
-        raise ValueError('bad reply')
-    header, stratum = data[0], data[1]
-    root_delay, root_dispersion = [value / 65536.0 for value in struct.unpack('!2I', data[4:12])]
+        t1 = ntp_timestamp(time.time())
+        exchange = new_exchange(RESULT_TIMEOUT, address, t1)
+        sock.sendto(b'\x23' + bytes(39) + struct.pack('!Q', t1), (address, port))  # LI 0, VN 4, mode 3
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return exchange
+            sock.settimeout(remaining)
+            try:
+                data = sock.recvfrom(512)[0]
+            except socket.timeout:
+                return exchange
+            except OSError:  # an ICMP error on this socket: nothing usable arrived
+                continue
+            t4 = ntp_timestamp(time.time())
+            if len(data) >= 48 and data[24:32] == struct.pack('!Q', t1) and data[0] & 7 == 4:
+                break
+    header, stratum, poll, precision = data[0], data[1], data[2], data[3]
+    root_delay, root_dispersion, ref, t_ref, _, t2, t3 = struct.unpack('!IIIQQQQ', data[4:48])
+    exchange.update(header=header, stratum=stratum, poll=poll, precision=precision, root_delay=root_delay,
+                    root_dispersion=root_dispersion, ref=ref, t_ref=t_ref, t2=t2, t3=t3, t4=t4)
+    if header >> 6 == 3:
+        exchange['result'] = RESULT_UNSYNCHRONIZED
+    elif stratum == 0:
+        exchange['result'] = RESULT_KOD
+    else:
+        exchange['result'] = RESULT_SUCCESS
+    return exchange
 
-    def stamp(offset):
-        seconds, fraction = struct.unpack('!II', data[offset:offset + 8])
-        return seconds - NTP_EPOCH_OFFSET + fraction / 2.0 ** 32
 
-    if header >> 6 == 3 or stratum == 0 or header & 7 != 4:
-        raise ValueError('server not synchronized')
-    t2, t3 = stamp(32), stamp(40)
+def sntp_result_line(exchange, host):
+    """`+0.171773 +/- 0.105399 time.apple.com 17.253.60.45` (only the address when HOST is one)."""
+    t1, t2, t3, t4 = [unix_time(exchange[key]) for key in ('t1', 't2', 't3', 't4')]
     offset = ((t2 - t1) + (t3 - t4)) / 2
     delay = (t4 - t1) - (t3 - t2)
-    return offset, delay / 2 + root_delay / 2 + root_dispersion, stratum
+    error_bound = delay / 2 + exchange['root_delay'] / 131072.0 + exchange['root_dispersion'] / 65536.0
+    address = exchange['addr']
+    names = host if host == address else '%s %s' % (host, address)
+    line = '%+.6f +/- %.6f %s' % (offset, error_bound, names)
+    if setting('sntp_style') == 'legacy':  # older releases: local date before, stratum and leap after
+        line = '%s (+0000) %s s%d no-leap' % (time.strftime('%Y-%m-%d %H:%M:%S.000000', time.gmtime()), line,
+                                              exchange['stratum'])
+    return line, offset
 
 
 def sntp(args):
@@ -273,35 +427,50 @@ def sntp(args):
     run_on_emulated_clock()
     host = opts['host']
     port = int(os.environ.get('DARWIN_EMULATOR_NTP_PORT', '123'))  # tests on a shared host use a free port
-    try:
-        address = socket.getaddrinfo(host, port, 0, socket.SOCK_DGRAM)[0][4][0]
-    except socket.gaierror:
-        err('sntp: lookup error for %s' % host)
-        return 1
-    try:
-        offset, error_bound, stratum = ntp_query(address, port, opts['timeout'])
-    except socket.timeout:
-        err('sntp: Exchange failed: Timeout')
-        return 1
-    except (OSError, ValueError) as exc:
-        err('sntp: Exchange failed: %s' % exc)
-        return 1
-    if (opts['step'] or opts['slew']) and not is_root():
+    failing = setting('sntp_failures')
+    # C stdio: the `sntp:` lines go to stderr at once; the dumps and the result line go to stdout,
+    # which is block-buffered unless it is a terminal, so a pipe gets them all at exit.
+    stdout = []
+
+    def print_out(text):
+        if sys.stdout.isatty():
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        else:
+            stdout.append(text)
+
+    success = None
+    for attempt in range(1, SNTP_TRIES + 1):
+        try:
+            address = socket.getaddrinfo(host, port, 0, socket.SOCK_DGRAM)[0][4][0]
+        except (socket.gaierror, UnicodeError):
+            exchange = new_exchange(RESULT_DNS)
+        else:
+            if attempt <= failing:  # the request or its reply is lost: the try waits out -t
+                exchange = new_exchange(RESULT_TIMEOUT, address, ntp_timestamp(time.time()))
+                time.sleep(opts['timeout'])
+            else:
+                exchange = ntp_exchange(address, port, opts['timeout'])
+        if exchange['result'] == RESULT_SUCCESS:
+            success = exchange
+            break
+        err('sntp: Exchange failed: %s' % RESULTS[exchange['result']])
+        print_out(exchange_dump(exchange))
+    status = 0
+    if success is None:
+        err('sntp: Clock select failed')
+        status = EX_UNAVAILABLE
+    elif (opts['step'] or opts['slew']) and not is_root():
         err('sntp: settimeofday: Operation not permitted')
-        return 1
-    names = host if host == address else '%s %s' % (host, address)
-    line = '%+.6f +/- %.6f %s' % (offset, error_bound, names)
-    try:
-        with open(SNTP_STYLE_FILE) as handle:
-            legacy = handle.read().strip() == 'legacy'
-    except OSError:
-        legacy = False
-    if legacy:  # older releases: local date before, stratum and leap after
-        line = '%s (+0000) %s s%d no-leap' % (time.strftime('%Y-%m-%d %H:%M:%S.000000', time.gmtime()), line, stratum)
-    out(line)
-    if opts['step'] or opts['slew']:
-        set_clock_skew(clock_skew() + offset)  # the emulated settimeofday(): offset is true minus host time
-    return 0
+        status = 1
+    else:
+        line, offset = sntp_result_line(success, host)
+        print_out(line + '\n')
+        if opts['step'] or opts['slew']:
+            set_clock_skew(clock_skew() + offset)  # the emulated settimeofday(): offset is true minus host time
+    sys.stdout.write(''.join(stdout))
+    sys.stdout.flush()
+    return status
 
 
 # --- plutil -----------------------------------------------------------------------------------
@@ -326,6 +495,22 @@ def plutil(args):
 
 
 # --- launchctl --------------------------------------------------------------------------------
+# launchd is asynchronous: bootout returns while launchd still holds the label (draining), and
+# jobs started by RunAtLoad or kickstart run in the background after launchctl has returned.
+
+class launchd_lock:
+    """One launchctl (or job runner) at a time changes the emulated launchd's state files."""
+
+    def __enter__(self):
+        os.makedirs(STATE, exist_ok=True)
+        self.handle = open(LAUNCHD_LOCK, 'a')
+        fcntl.flock(self.handle, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc):
+        fcntl.flock(self.handle, fcntl.LOCK_UN)
+        self.handle.close()
+
 
 def job_file(label):
     return os.path.join(LAUNCHD_DIR, label + '.json')
@@ -347,13 +532,44 @@ def service_target(target):
     return label
 
 
-def not_found(label):
+def not_found(label, bad_request=False):
+    """launchctl's reply for a label launchd does not know (113). `print` may say `Bad request.` first."""
+    if bad_request and pessimistic():
+        err('Bad request.')
     err('Could not find service "%s" in domain for system' % label)
     return 113
 
 
 def ownership_ok(stat):
     return stat.st_uid == 0 and stat.st_gid == 0 and not stat.st_mode & 0o022
+
+
+# --- the draining window after bootout (times on CLOCK_MONOTONIC: the emulated clock may be stepped)
+
+def draining(label):
+    """The label's drain record while launchd still holds it after a bootout, else None."""
+    record = read_json(DRAINING_FILE, {}).get(label)
+    if record and time.monotonic() < record['until']:
+        return record
+    return None
+
+
+def set_draining(label, record):
+    store = {key: value for key, value in read_json(DRAINING_FILE, {}).items() if time.monotonic() < value['until']}
+    if record is None:
+        store.pop(label, None)
+    else:
+        store[label] = record
+    write_file(DRAINING_FILE, json.dumps(store, indent=1, sort_keys=True) + '\n')
+
+
+def take_transient_failure():
+    """True when a `launchd_bootstrap_failures` count is left (and uses one up)."""
+    left = setting('launchd_bootstrap_failures')
+    if left <= 0:
+        return False
+    write_file(os.path.join(STATE, 'launchd_bootstrap_failures'), '%d\n' % (left - 1))
+    return True
 
 
 def bootstrap(paths):
@@ -380,16 +596,32 @@ def bootstrap(paths):
         if not isinstance(label, str) or not (job.get('Program') or job.get('ProgramArguments')):
             err('Bootstrap failed: 5: Input/output error')
             return 5
-        if loaded_job(label) is not None:
-            err('Bootstrap failed: 5: Input/output error')
-            return 5
-        if read_json(DISABLED_FILE, {}).get(label):
-            err('Bootstrap failed: 119: Service is disabled')
-            return 119
-        # launchd keeps what it loaded: later edits of the file are not seen.
-        save_job(label, {'path': path, 'plist': raw.decode('utf-8'), 'runs': 0, 'last_exit_code': None})
-        if job.get('RunAtLoad'):
-            run_job(label)
+        with launchd_lock():
+            if loaded_job(label) is not None:
+                err('Bootstrap failed: 5: Input/output error')
+                return 5
+            drain = draining(label)
+            if drain is not None:  # launchd still holds the booted-out label
+                now = time.monotonic()
+                eager = now - drain['last'] < setting('launchd_eager_seconds')
+                drain['last'] = now
+                set_draining(label, drain)
+                if eager:
+                    err('Bootstrap failed: 37: Operation already in progress')
+                    return 37
+                err('Bootstrap failed: 5: Input/output error')
+                return 5
+            if take_transient_failure():
+                err('Bootstrap failed: 5: Input/output error')
+                return 5
+            if read_json(DISABLED_FILE, {}).get(label):
+                err('Bootstrap failed: 119: Service is disabled')
+                return 119
+            # launchd keeps what it loaded: later edits of the file are not seen.
+            save_job(label, {'path': path, 'plist': raw.decode('utf-8'), 'runs': 0, 'last_exit_code': None,
+                             'pid': None})
+            if job.get('RunAtLoad'):
+                start_job(label)
     return 0
 
 
@@ -412,17 +644,59 @@ def bootout(args):
                 return 5
     if None in labels:
         return usage_error('launchctl', ['bootout'] + args)
-    for label in labels:
-        if loaded_job(label) is None:
-            err('Boot-out failed: 3: No such process')
-            return 3
-        os.unlink(job_file(label))
+    with launchd_lock():
+        for label in labels:
+            state = loaded_job(label)
+            if state is None:
+                err('Boot-out failed: 3: No such process')
+                return 3
+            stop_job(state)
+            os.unlink(job_file(label))
+            now = time.monotonic()
+            set_draining(label, {'until': now + setting('launchd_drain_seconds'), 'last': now})
     return 0
 
 
-def run_job(label):
-    """Spawn the job as launchd would (root, minimal env, stdio files), synchronously, on the emulated clock."""
+# --- jobs, run in the background as launchd runs them
+
+def job_alive(state):
+    pid = state.get('pid')
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except OSError as exc:
+        return exc.errno == errno.EPERM
+    return True
+
+
+def stop_job(state):
+    """SIGTERM to a running job's process group (its runner and the program), as bootout and kickstart -k do."""
+    if job_alive(state):
+        try:
+            os.killpg(state['pid'], signal.SIGTERM)
+        except OSError:
+            pass
+    state['pid'] = None
+
+
+def start_job(label):
+    """Start the job in the background (caller holds the lock); launchctl returns at once."""
     state = loaded_job(label)
+    runner = subprocess.Popen([sys.executable, os.path.abspath(__file__), '_run_job', label],
+                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              start_new_session=True, close_fds=True)
+    state['pid'] = runner.pid
+    save_job(label, state)
+
+
+def run_job(label):
+    """The background runner: spawn the job as launchd would (root, minimal env, stdio files) on the
+    emulated clock, wait for it, then record its run and exit code unless it was booted out meanwhile."""
+    with launchd_lock():
+        state = loaded_job(label)
+        if state is None or state.get('pid') != os.getpid():
+            return 0
     job = plistlib.loads(state['plist'].encode('utf-8'))
     argv = list(job.get('ProgramArguments') or [job['Program']])
     program = job.get('Program', argv[0])
@@ -448,9 +722,14 @@ def run_job(label):
     finally:
         for handle in stdio:
             handle.close()
-    state['runs'] += 1
-    state['last_exit_code'] = code
-    save_job(label, state)
+    with launchd_lock():
+        state = loaded_job(label)
+        if state is not None and state.get('pid') == os.getpid():
+            state['runs'] += 1
+            state['last_exit_code'] = code
+            state['pid'] = None
+            save_job(label, state)
+    return 0
 
 
 def kickstart(args):
@@ -464,20 +743,28 @@ def kickstart(args):
     if not is_root():
         err('Could not kickstart service "%s": 1: Operation not permitted' % label)
         return 1
-    if loaded_job(label) is None:
-        return not_found(label)
-    run_job(label)
+    with launchd_lock():
+        state = loaded_job(label)
+        if state is None:
+            return not_found(label)
+        if job_alive(state):
+            if '-k' not in flags:  # already running: nothing to start
+                return 0
+            stop_job(state)
+            save_job(label, state)
+        start_job(label)
     return 0
 
 
 def print_service(label):
     state = loaded_job(label)
     if state is None:
-        return not_found(label)
+        return not_found(label, bad_request=True)
     job = plistlib.loads(state['plist'].encode('utf-8'))
     argv = job.get('ProgramArguments') or [job['Program']]
-    lines = ['system/%s = {' % label, '\tactive count = 0', '\tpath = %s' % state['path'],
-             '\ttype = LaunchDaemon', '\tstate = not running', '',
+    running = job_alive(state)
+    lines = ['system/%s = {' % label, '\tactive count = %d' % (1 if running else 0), '\tpath = %s' % state['path'],
+             '\ttype = LaunchDaemon', '\tstate = %s' % ('running' if running else 'not running'), '',
              '\tprogram = %s' % job.get('Program', argv[0]), '\targuments = {']
     lines += ['\t\t%s' % arg for arg in argv]
     lines += ['\t}', '']
@@ -486,6 +773,8 @@ def print_service(label):
     if job.get('StandardErrorPath'):
         lines.append('\tstderr path = %s' % job['StandardErrorPath'])
     lines.append('\truns = %d' % state['runs'])
+    if running:
+        lines.append('\tpid = %d' % state['pid'])
     lines.append('\tlast exit code = %s' % ('(never exited)' if state['last_exit_code'] is None else state['last_exit_code']))
     if 'StartInterval' in job:
         lines.append('\trun interval = %d seconds' % job['StartInterval'])
@@ -498,9 +787,10 @@ def set_disabled(label, disabled):
     if not is_root():
         err('Could not %s service: 1: Operation not permitted' % ('disable' if disabled else 'enable'))
         return 1
-    store = read_json(DISABLED_FILE, {})
-    store[label] = disabled
-    write_file(DISABLED_FILE, json.dumps(store, indent=1, sort_keys=True) + '\n')
+    with launchd_lock():
+        store = read_json(DISABLED_FILE, {})
+        store[label] = disabled
+        write_file(DISABLED_FILE, json.dumps(store, indent=1, sort_keys=True) + '\n')
     return 0
 
 
@@ -529,12 +819,21 @@ def launchctl(args):
     return usage_error('launchctl', args)
 
 
+def job_runner(args):
+    """Internal: `_run_job LABEL`, started by the emulated launchd in its own session."""
+    if len(args) != 1:
+        return usage_error('_run_job', args)
+    return run_job(args[0])
+
+
 TOOLS = {'sw_vers': sw_vers, 'systemsetup': systemsetup, 'sntp': sntp, 'plutil': plutil, 'launchctl': launchctl}
 
 
 def main():
     name = os.path.basename(sys.argv[0])
     args = sys.argv[1:]
+    if name not in TOOLS and args and args[0] == '_run_job':
+        return job_runner(args[1:])
     if name not in TOOLS and args and args[0] in TOOLS:  # python3 darwin_emulator.py TOOL ARGS... (the installed wrappers)
         name, args = args[0], args[1:]
     if name not in TOOLS:
