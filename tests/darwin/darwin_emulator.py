@@ -393,7 +393,7 @@ def ntp_exchange(address, port, timeout):
             if len(data) >= 48 and data[24:32] == struct.pack('!Q', t1) and data[0] & 7 == 4:
                 break
     header, stratum, poll, precision = data[0], data[1], data[2], data[3]
-    root_delay, root_dispersion, ref, t_ref, _, t2, t3 = struct.unpack('!IIIQQQQ', data[4:48])
+    root_delay, root_dispersion, ref, t_ref, _origin, t2, t3 = struct.unpack('!IIIQQQQ', data[4:48])
     exchange.update(header=header, stratum=stratum, poll=poll, precision=precision, root_delay=root_delay,
                     root_dispersion=root_dispersion, ref=ref, t_ref=t_ref, t2=t2, t3=t3, t4=t4)
     if header >> 6 == 3:
