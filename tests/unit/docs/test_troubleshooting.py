@@ -1,6 +1,7 @@
 """docs/troubleshooting.md (and docs/facts.md) name only variables and playbooks that exist, and
 quote this collection's own messages exactly."""
 import ast
+import subprocess
 import glob
 import os
 import re
@@ -211,3 +212,66 @@ def test_timesync_defaults_follow_the_troubleshooting_advice():
     options = docgen.argument_specs('timesync')['main']['options']
     assert options['timesync_pools']['default'] == defaults['timesync_pools']
     assert options['timesync_servers']['default'] == defaults['timesync_servers']
+
+
+# Go's own messages that docs/troubleshooting.md quotes: the line as quoted, the file of Go's source that
+# words it, and the pieces of that file's string literals (Go's %s/%v verbs included) the line is made of.
+# Checked against the source of the Go installed here (Debian's golang-go brings golang-*-src).
+GO_QUOTES = [
+    ('x509: certificate has expired or is not yet valid: current time ... is before ...', 'crypto/x509/verify.go',
+     ['x509: certificate has expired or is not yet valid: ', 'current time %s is before %s']),
+    ('x509: certificate has expired or is not yet valid: current time ... is after ...', 'crypto/x509/verify.go',
+     ['x509: certificate has expired or is not yet valid: ', 'current time %s is after %s']),
+    ('x509: certificate signed by unknown authority', 'crypto/x509/verify.go', ['x509: certificate signed by unknown authority']),
+    ('x509: certificate signed by unknown authority (possibly because of ... while trying to verify candidate authority '
+     'certificate ...)', 'crypto/x509/verify.go',
+     ['x509: certificate signed by unknown authority', ' (possibly because of %q while trying to verify candidate authority certificate %q)']),
+    ('verifying ...@...: checksum mismatch', 'cmd/go/internal/modfetch/fetch.go', ['verifying %s@%s: checksum mismatch\n']),
+    ('This download does NOT match an earlier download recorded in go.sum.', 'cmd/go/internal/modfetch/fetch.go',
+     ['This download does NOT match an earlier download recorded in go.sum.']),
+    ('...@...: verifying module: checksum mismatch', 'cmd/go/internal/modfetch/fetch.go', ['verifying %s: checksum mismatch\n']),
+    ('This download does NOT match the one reported by the checksum server.', 'cmd/go/internal/modfetch/fetch.go',
+     ['This download does NOT match the one reported by the checksum server.']),
+    ('...@...: verifying module: ...@...: reading https://sum.golang.org/lookup/...@...: 410 Gone', 'cmd/go/internal/modfetch/fetch.go',
+     ['verifying %s: %v']),
+    ('...@...: verifying module: ...@...: reading https://sum.golang.org/lookup/...@...: 410 Gone', 'cmd/go/internal/web/api.go',
+     ['reading %s: %v']),
+    ('go: -insecure flag is no longer supported; use GOINSECURE instead', 'cmd/go/internal/modget/get.go',
+     ['go: -insecure flag is no longer supported; use GOINSECURE instead']),
+    ('module lookup disabled by GOPROXY=off', 'cmd/go/internal/modfetch/repo.go', ['module lookup disabled by GOPROXY=off']),
+    ('warning: go env -w GOPROXY=... does not override conflicting OS environment variable', 'cmd/go/internal/envcmd/env.go',
+     ['warning: go env -w %s=... does not override conflicting OS environment variable\n']),
+]
+# A Go string literal: "..." with escapes, or a raw `...` string.
+GO_STRING = re.compile(r'"((?:[^"\\\n]|\\.)*)"|`([^`]*)`')
+GO_ESCAPES = {'n': '\n', 't': '\t', '"': '"', '\\': '\\', "'": "'"}
+GO_VERB = re.compile(r'%[-+# 0-9.]*[a-zA-Z]')
+
+
+def go_source_strings(path):
+    """The string literals of one file of the installed Go's source, escapes decoded."""
+    goroot = subprocess.run(['go', 'env', 'GOROOT'], capture_output=True, text=True, check=True).stdout.strip()
+    with open(os.path.join(goroot, 'src', path)) as handle:
+        return [raw or re.sub(r'\\(.)', lambda match: GO_ESCAPES.get(match.group(1), match.group(0)), quoted_)
+                for quoted_, raw in GO_STRING.findall(handle.read())]
+
+
+def pieces_make_line(line, pieces):
+    """Whether the quoted line holds the pieces in order, each verb standing for a value (`...` or a word)."""
+    pattern = '.*'.join(GO_VERB.sub('.+', re.escape(piece.rstrip('\n'))) for piece in pieces)
+    return re.search(pattern, line) is not None
+
+
+@pytest.mark.parametrize('line,path,pieces', GO_QUOTES, ids=['%s %s' % (quote[1], quote[0][:50]) for quote in GO_QUOTES])
+def test_quoted_go_message_is_gos(line, path, pieces):
+    assert line in read('docs/troubleshooting.md')
+    strings = go_source_strings(path)
+    assert [piece for piece in pieces if not any(piece in string for string in strings)] == [], 'Go words it otherwise'
+    assert pieces_make_line(line, pieces)
+
+
+def test_go_message_check_rejects_a_changed_message():
+    strings = go_source_strings('cmd/go/internal/modget/get.go')
+    assert not any('go: -insecure flag is not supported' in string for string in strings)
+    assert not pieces_make_line('warning: go env -w GOPROXY=... does not override the OS environment',
+                                ['warning: go env -w %s=... does not override conflicting OS environment variable\n'])
