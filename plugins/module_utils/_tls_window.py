@@ -19,6 +19,7 @@ import datetime
 import math
 import ssl
 import traceback
+import warnings
 
 from ansible_collections.cifleet.gotime.plugins.module_utils._endpoint import (
     check_timeout, connect_tcp, describe_network_error, label, parse, remaining, run_bounded)
@@ -133,7 +134,8 @@ def describe_certificate(der, host_now, true_now=None):
     None when no time source answered. Returns subject and issuer (RFC 4514),
     sans, not_before, not_after (UTC ISO 8601 'Z'), valid_at_host_time,
     valid_at_true_time (None without true_now) and seconds_until_expiry
-    (from true_now when known, else host_now; negative once expired).
+    (from true_now when known, else host_now; negative once expired). A name that
+    does not parse is null (sans: empty) and error says which; otherwise there is no error key.
     Raises ValueError when cryptography is missing or der is not a certificate.
     """
     if not HAS_CRYPTOGRAPHY:
@@ -149,13 +151,29 @@ def describe_certificate(der, host_now, true_now=None):
         return not_before <= now <= not_after
 
     reference = host_now if true_now is None else true_now
-    return {
-        'subject': cert.subject.rfc4514_string(),
-        'issuer': cert.issuer.rfc4514_string(),
-        'sans': _subject_alt_names(cert),
+    # The peer chooses these names; one that does not parse (e.g. invalid UTF-8 in a UTF8String)
+    # is null (sans: empty) and named in error, never an exception that hides the validity window.
+    unreadable = []
+    names = {}
+    for key, read in (('subject', lambda: cert.subject.rfc4514_string()), ('issuer', lambda: cert.issuer.rfc4514_string()),
+                      ('sans', lambda: _subject_alt_names(cert))):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter('ignore')  # cryptography warns of over-long names: reported, not warned
+                names[key] = read()
+        except ValueError as exc:
+            names[key] = [] if key == 'sans' else None
+            unreadable.append('%s (%s)' % (key, exc))
+    described = {
+        'subject': names['subject'],
+        'issuer': names['issuer'],
+        'sans': names['sans'],
         'not_before': iso_utc(not_before),
         'not_after': iso_utc(not_after),
         'valid_at_host_time': valid_at(host_now),
         'valid_at_true_time': None if true_now is None else valid_at(true_now),
         'seconds_until_expiry': int(math.floor(not_after - reference)),
     }
+    if unreadable:
+        described['error'] = 'certificate read, but its %s could not be parsed' % ', '.join(unreadable)
+    return described

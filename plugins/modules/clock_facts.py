@@ -426,7 +426,10 @@ ansible_facts:
               type: str
               sample: 'proxy.golang.org:443'
             error:
-              description: Why no certificate was read (connection, TLS handshake, parsing); null when one was.
+              description:
+                - Why no certificate was read (connection, TLS handshake, parsing); null when one was.
+                - When a certificate was read but one of its names (subject, issuer, SANs) does not parse (for example
+                  invalid UTF-8), which one; that name is then null (SANs empty) and the validity window is still judged.
               type: str
               sample: null
             subject:
@@ -478,6 +481,7 @@ import platform
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.cifleet.gotime.plugins.module_utils import _clock
+from ansible_collections.cifleet.gotime.plugins.module_utils import _display_text
 from ansible_collections.cifleet.gotime.plugins.module_utils import _ntp
 from ansible_collections.cifleet.gotime.plugins.module_utils import _tls_window
 
@@ -513,8 +517,9 @@ def main():
     try:
         fact = _clock.gather(module.params, run, which, platform.system())
     except ValueError as exc:
-        module.fail_json(msg=str(exc))
-    module.exit_json(changed=False, ansible_facts={'gotime_clock': fact})
+        module.fail_json(msg=_display_text.message(str(exc)))
+    # Subjects, errors and reasons quote what peers and files said: no escape sequence reaches a terminal.
+    module.exit_json(**_display_text.module_result({'changed': False, 'ansible_facts': {'gotime_clock': fact}}))
 
 
 if __name__ == '__main__':

@@ -211,6 +211,7 @@ modcache:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.cifleet.gotime.plugins.module_utils._display_text import message, module_result
 from ansible_collections.cifleet.gotime.plugins.module_utils._go_settings import GoMissing, run_module
 
 
@@ -226,15 +227,17 @@ def main():
         ),
         supports_check_mode=True,
     )
+    # Env values, env file lines and go's stderr are a CI job's to write: no escape sequence or invalid
+    # UTF-8 in what ansible-playbook prints (warnings, msg, diff, -v results).
     try:
         result, warnings = run_module(module)
     except GoMissing as e:
-        module.fail_json(msg=str(e), go_missing=True)
+        module.fail_json(msg=message(str(e)), go_missing=True)
     except ValueError as e:
-        module.fail_json(msg=str(e))
+        module.fail_json(msg=message(str(e)))
     for warning in warnings:
-        module.warn(warning)
-    module.exit_json(**result)
+        module.warn(message(warning))
+    module.exit_json(**module_result(result))
 
 
 if __name__ == '__main__':

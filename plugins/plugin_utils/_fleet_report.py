@@ -11,13 +11,21 @@ A record is what playbooks/report.yml caches per host (fact gotime_report): the 
 gotime_clock fact, the go_env posture and how collection went. The document projects
 records onto the shipped schema (roles/fleet_report/files/fleet-report.schema.json),
 sorts hosts worst first and adds summaries computed with jmespath queries.
+
+Text in a record comes from agents and network peers and is hostile: each renderer passes every
+string it writes through the one place that makes it safe for that output (module_utils/_display_text:
+JSON strings, CSV cells, Prometheus label values; the HTML page through its _e), so a new field or
+column is protected by the renderer it goes through.
 """
 
 import csv
 import datetime
 import io
 import json
+import math
 import traceback
+
+from ansible_collections.cifleet.gotime.plugins.module_utils import _display_text
 
 try:
     import jmespath
@@ -67,7 +75,8 @@ SUMMARY_QUERIES = {
 
 
 def plain_data(value):
-    """Deep copy into plain dict/list/str/int/float/bool/None (drops Ansible's tagged and lazy types)."""
+    """Deep copy into plain dict/list/str/int/float/bool/None (drops Ansible's tagged and lazy types;
+    a non-finite float becomes None)."""
     if isinstance(value, dict):
         return dict((str(k), plain_data(v)) for k, v in value.items())
     if isinstance(value, (list, tuple)):
@@ -77,7 +86,8 @@ def plain_data(value):
     if isinstance(value, int):
         return int(value)
     if isinstance(value, float):
-        return float(value)
+        # NaN and infinities are no measurement (and not JSON).
+        return float(value) if math.isfinite(value) else None
     return str(value)
 
 
@@ -270,7 +280,7 @@ def build(records, failed_hosts=None, generated_at=None, title=None):
 # ---------------------------------------------------------------- renderers
 
 def render_json(doc):
-    return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + '\n'
+    return json.dumps(_display_text.strings_in(doc), indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + '\n'
 
 
 CSV_COLUMNS = (
@@ -283,13 +293,7 @@ CSV_COLUMNS = (
 
 
 def _csv_value(value):
-    if value is None:
-        return ''
-    if isinstance(value, bool):
-        return 'true' if value else 'false'
-    if isinstance(value, float):
-        return repr(value)
-    return str(value)
+    return _display_text.csv_cell(value)
 
 
 def certificate_problems(entry):
@@ -356,7 +360,7 @@ def parse_time(value):
 
 
 def _label(value):
-    return str(value).replace('\\', '\\\\').replace('"', '\\"').replace('\n', '\\n')
+    return _display_text.prometheus_label(value)
 
 
 def _labels(**labels):
@@ -365,9 +369,14 @@ def _labels(**labels):
 
 
 def _number(value):
+    """A sample value as text; None when value is not a finite number (a sample with text is dropped)."""
     if isinstance(value, bool):
         return '1' if value else '0'
-    return repr(float(value)) if isinstance(value, float) else str(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float) and math.isfinite(value):
+        return repr(value)
+    return None
 
 
 class _Metrics:
@@ -376,12 +385,13 @@ class _Metrics:
         self._samples = {}
 
     def add(self, name, help_text, labels, value):
+        value = _number(value)
         if value is None:
             return
         if name not in self._samples:
             self._families.append((name, help_text))
             self._samples[name] = []
-        self._samples[name].append('%s%s %s' % (name, _labels(**labels), _number(value)))
+        self._samples[name].append('%s%s %s' % (name, _labels(**labels), value))
 
     def declare(self, name, help_text):
         if name not in self._samples:

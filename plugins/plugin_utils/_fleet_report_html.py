@@ -8,8 +8,8 @@ __metaclass__ = type
 """Fleet report document -> one self-contained HTML page (inline CSS and SVG, no script, no external asset)."""
 
 import math
-from html import escape
 
+from ansible_collections.cifleet.gotime.plugins.module_utils import _display_text
 from ansible_collections.cifleet.gotime.plugins.plugin_utils._fleet_report import certificate_problems
 
 STATE_COLOURS = {
@@ -45,7 +45,8 @@ svg text{font:11px system-ui,-apple-system,Helvetica,Arial,sans-serif}
 
 
 def _e(value):
-    return escape('' if value is None else str(value), quote=True)
+    """Every value on the page goes through here: agent text made safe and cut (_display_text), then escaped."""
+    return _display_text.html(value)
 
 
 def fmt_offset(value):

@@ -172,6 +172,57 @@ class TLSServer(_SocketServerService):
         return Handler
 
 
+def crafted_context(directory, subject, issuer, sans, patches=(), days=30):
+    """A server context presenting a self-signed leaf with exactly the given names, unchecked.
+
+    subject and issuer: lists of (NameOID, text), no length or character rules applied; sans: DNS
+    names (any ASCII). patches: (placeholder, replacement) byte pairs of equal length applied to the
+    DER afterwards, e.g. invalid UTF-8 where no encoder would write it. The signature no longer
+    matches then; clients that read the leaf unverified (clock_facts) still get it whole.
+    Returns (context, not_before, not_after).
+    """
+    import warnings
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    def name(attributes):
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')  # cryptography warns about over-long names when told not to check
+            return x509.Name([x509.NameAttribute(oid, value, _validate=False) for oid, value in attributes])
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = _utcnow()
+    not_before, not_after = now - DAY, now + days * DAY
+    cert = (x509.CertificateBuilder().subject_name(name(subject)).issuer_name(name(issuer))
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(not_before).not_valid_after(not_after)
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in sans]), critical=False)
+            .sign(key, hashes.SHA256()))
+    der = cert.public_bytes(serialization.Encoding.DER)
+    for placeholder, replacement in patches:
+        if len(placeholder) != len(replacement) or placeholder not in der:
+            raise ValueError('patch %r: the placeholder must occur in the DER and keep its length' % (placeholder,))
+        der = der.replace(placeholder, replacement)
+    path = os.path.join(directory, 'crafted-%d.pem' % len(os.listdir(directory)))
+    with open(path, 'wb') as handle:
+        handle.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                       serialization.NoEncryption()))
+        handle.write(ssl.DER_cert_to_PEM_cert(der).encode('ascii'))
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(path)
+    return ctx, not_before, not_after
+
+
+class CraftedTLSServer(TLSServer):
+    """Like TLSServer, presenting a leaf from crafted_context (hostile subject, issuer or SANs)."""
+
+    def __init__(self, directory, subject, issuer, sans, patches=(), host=LOOPBACK):
+        _SocketServerService.__init__(self, host)
+        self.context, self.not_before, self.not_after = crafted_context(directory, subject, issuer, sans, patches)
+        self.window = 'valid'
+
+
 class NotTLSServer(_SocketServerService):
     """A plain TCP service that answers any bytes with an HTTP error, as a misconfigured port would."""
 

@@ -5,7 +5,9 @@ import time
 import pytest
 
 from ansible_collections.cifleet.gotime.plugins.module_utils import _tls_window as tw
-from lab.tls_lab import ClosedPort, LabCA, NotTLSServer, ResetServer, SilentServer, TLSServer
+from cryptography.x509.oid import NameOID
+
+from lab.tls_lab import ClosedPort, CraftedTLSServer, LabCA, NotTLSServer, ResetServer, SilentServer, TLSServer
 
 TWO_HOURS = 2 * 3600
 
@@ -101,6 +103,21 @@ def test_window_bounds_are_inclusive(fetched):
 def test_describe_rejects_bytes_that_are_not_a_certificate():
     with pytest.raises(ValueError, match='not a DER X.509 certificate'):
         tw.describe_certificate(b'\x30\x03\x02\x01\x00', time.time())
+
+
+def test_a_peer_chosen_name_that_does_not_parse_is_named_and_the_window_still_judged(tmp_path):
+    # A SAN with invalid UTF-8 (OpenSSL serves it; cryptography refuses to decode it) and an over-long CN.
+    with CraftedTLSServer(str(tmp_path), subject=[(NameOID.COMMON_NAME, 'peer ' + 'x' * 100)],
+                          issuer=[(NameOID.COMMON_NAME, 'lab')], sans=['PLACEHOLDER.example'],
+                          patches=[(b'PLACEHOLDER', b'\xff\xfe\xc0\xafXXXXXXX')]) as server:
+        result = tw.fetch_certificates([server.endpoint], timeout=5)[0]
+    host_now = time.time()
+    described = tw.describe_certificate(result['der'], host_now, host_now)
+    assert described['subject'] == 'CN=peer ' + 'x' * 100 and described['issuer'] == 'CN=lab'
+    assert described['sans'] == []
+    assert described['error'].startswith('certificate read, but its sans (')
+    assert (described['valid_at_host_time'], described['valid_at_true_time']) == (True, True)
+    assert described['seconds_until_expiry'] > 0
 
 
 # ---------------------------------------------------------------------------
