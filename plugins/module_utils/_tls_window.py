@@ -155,12 +155,11 @@ def describe_certificate(der, host_now, true_now=None):
     # is null (sans: empty) and named in error, never an exception that hides the validity window.
     unreadable = []
     names = {}
-    for key, read in (('subject', lambda: cert.subject.rfc4514_string()), ('issuer', lambda: cert.issuer.rfc4514_string()),
-                      ('sans', lambda: _subject_alt_names(cert))):
+    for key in ('subject', 'issuer', 'sans'):
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter('ignore')  # cryptography warns of over-long names: reported, not warned
-                names[key] = read()
+                names[key] = _subject_alt_names(cert) if key == 'sans' else getattr(cert, key).rfc4514_string()
         except ValueError as exc:
             names[key] = [] if key == 'sans' else None
             unreadable.append('%s (%s)' % (key, exc))

@@ -21,6 +21,8 @@ description:
     fail just the same and is not seen here; Python's ssl module offers the unverified chain publicly only from Python 3.13 on.
   - Returns a verdict with a reason that names the real cause. Clock skew breaks TLS; it never causes go.sum checksum mismatches.
   - A server or endpoint that fails is reported as a status; it never fails the module.
+  - Text that peers and files supply (certificate names, error texts, the launchd_sync status) is returned with control
+    and bidi characters as visible escapes such as C(\x1b) and invalid UTF-8 replaced, never cut (see docs/report.md).
 author:
   - cifleet maintainers (@cifleet)
 requirements:

@@ -31,6 +31,8 @@ description:
     GOFLAGS with C(-insecure), and a GOPROXY that is only V(direct).
   - Warns about managed keys that the OS environment sets, because Go prefers those over the env file.
   - Credentials in proxy URLs (C(https://user:token@proxy)) are masked in results, diff, warnings and errors.
+  - Env values, env file lines and go's messages are a CI job's to write. Results, diff, warnings and errors show control and
+    bidi characters as visible escapes such as C(\x1b) and invalid UTF-8 as U+FFFD (see docs/report.md).
   - Concurrent runs on one env file are serialised with a lock on its directory.
   - C(go env -w) and C(go env -u) edit a private copy beside the env file, which then replaces it in one rename,
     keeping its mode, owner and every line the module does not manage. C(go env -w) alone rewrites the file in place,

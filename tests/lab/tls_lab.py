@@ -214,11 +214,13 @@ def crafted_context(directory, subject, issuer, sans, patches=(), days=30):
     return ctx, not_before, not_after
 
 
-class CraftedTLSServer(TLSServer):
+class CraftedTLSServer(_SocketServerService):
     """Like TLSServer, presenting a leaf from crafted_context (hostile subject, issuer or SANs)."""
 
+    _handler = TLSServer._handler
+
     def __init__(self, directory, subject, issuer, sans, patches=(), host=LOOPBACK):
-        _SocketServerService.__init__(self, host)
+        super().__init__(host)
         self.context, self.not_before, self.not_after = crafted_context(directory, subject, issuer, sans, patches)
         self.window = 'valid'
 
