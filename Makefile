@@ -9,7 +9,7 @@ export ANSIBLE_HOME := $(CURDIR)/.cache/ansible-home
 export ANSIBLE_LOCAL_TEMP := $(CURDIR)/.cache/ansible-tmp
 REPORT_DIR ?= $(CURDIR)/reports
 
-.PHONY: setup setup-test report test lint sanity units matrix functional integration molecule demo bench clean
+.PHONY: setup setup-test report test lint sanity units matrix functional integration molecule demo bench property-long clean
 
 setup:
 	@scripts/bootstrap venv
@@ -55,6 +55,11 @@ bench: setup-test
 	scripts/loopback-dns $(BIN)/python bench/clock_facts_vs_ntpdate.py
 	scripts/loopback-dns $(BIN)/python bench/go_env_bench.py
 	scripts/loopback-dns $(BIN)/python bench/report_bench.py --out bench/results/report_bench.json
+
+# go_env's property test with 500 random sequences instead of make test's 10 (minutes; for the benchmark machine).
+property-long: setup-test
+	GO_ENV_PROPERTY_EXAMPLES=500 scripts/loopback-dns pytest -q tests/functional/test_go_env_property.py \
+		-k random_sequences --hypothesis-show-statistics
 
 clean:
 	rm -rf .cache tests/output

@@ -44,6 +44,34 @@ UNLISTED_KEYS = dict(
                             'CGO_LDFLAGS_ALLOW', 'CGO_LDFLAGS_DISALLOW', 'FC', 'GO386', 'GOARM', 'GOMIPS', 'GOMIPS64',
                             'GOPPC64', 'GOWASM', 'GO_EXTLINK_ENABLED')]
     + [('GOARM64', (1, 23)), ('GORISCV64', (1, 23))])
+# Keys whose default (or, for the GOARCH-specific keys, whether go env reports them at all) Go computes from
+# other keys or from the environment: key -> (first Go version where it does, what it follows, where in Go).
+# A declared value for them is written to the env file even when it is already in effect, so that it stays
+# in effect when what it follows changes (plan_changes). Read-only and OS-only keys derive too (GOENV from
+# $GOENV/$XDG_CONFIG_HOME/$HOME, GOEXE from GOOS, GOTOOLDIR from GOROOT, GOTELEMETRYDIR from
+# $XDG_CONFIG_HOME/$HOME), but go env -w refuses them.
+DERIVED_DEFAULTS = {
+    'GONOPROXY': ((1, 13), 'GOPRIVATE', 'cmd/go/internal/cfg/cfg.go: envOr("GONOPROXY", GOPRIVATE)'),
+    'GONOSUMDB': ((1, 13), 'GOPRIVATE', 'cmd/go/internal/cfg/cfg.go: envOr("GONOSUMDB", GOPRIVATE)'),
+    'GOPATH': ((1, 13), '$HOME', 'cmd/go/internal/cfg/cfg.go gopath, go/build defaultGOPATH: $HOME/go'),
+    'GOMODCACHE': ((1, 13), 'GOPATH', 'cmd/go/internal/cfg/cfg.go: gopathDir("pkg/mod"), the first GOPATH entry'),
+    'GOCACHE': ((1, 13), '$XDG_CACHE_HOME or $HOME', 'cmd/go/internal/cache/default.go DefaultDir: os.UserCacheDir()'),
+    'GOROOT': ((1, 13), 'the go binary\'s location', 'cmd/go/internal/cfg/cfg.go findGOROOT'),
+    'CGO_ENABLED': ((1, 13), 'GOOS and GOARCH (0 when cross-compiling); since Go 1.20 also CC and $PATH (0 without a C compiler)',
+                    'cmd/go/internal/cfg/cfg.go defaultContext'),
+    'CC': ((1, 13), 'GOOS and GOARCH', 'cmd/go/internal/envcmd/env.go MkEnv: cfg.DefaultCC(cfg.Goos, cfg.Goarch)'),
+    'CXX': ((1, 13), 'GOOS and GOARCH', 'cmd/go/internal/envcmd/env.go MkEnv: cfg.DefaultCXX(cfg.Goos, cfg.Goarch)'),
+    'GOPROXY': ((1, 21), 'GOROOT', '$GOROOT/go.env, read by cmd/go/internal/cfg/cfg.go initEnvCache'),
+    'GOSUMDB': ((1, 21), 'GOROOT', '$GOROOT/go.env, read by cmd/go/internal/cfg/cfg.go initEnvCache'),
+    'GOTOOLCHAIN': ((1, 21), 'GOROOT', '$GOROOT/go.env, read by cmd/go/internal/cfg/cfg.go initEnvCache'),
+}
+_ARCH_KEYS = (('GO386', '386', (1, 13)), ('GOAMD64', 'amd64', (1, 18)), ('GOARM', 'arm', (1, 13)),
+              ('GOARM64', 'arm64', (1, 23)), ('GOMIPS', 'mips', (1, 13)), ('GOMIPS64', 'mips64', (1, 13)),
+              ('GOPPC64', 'ppc64', (1, 13)), ('GORISCV64', 'riscv64', (1, 23)), ('GOWASM', 'wasm', (1, 13)))
+DERIVED_DEFAULTS.update((key, (since, 'GOARCH (go env reports %s only on %s)' % (key, arch),
+                               'cmd/go/internal/cfg/cfg.go GetArchEnv')) for key, arch, since in _ARCH_KEYS)
+DERIVED_DEFAULTS['GOARM'] = ((1, 13), 'GOARCH (reported only on arm) and GOOS (7 on android since Go 1.21)',
+                             'cmd/go/internal/cfg/cfg.go GetArchEnv, internal/buildcfg goarm')
 # Newer keys, for a helpful message when the installed Go does not know them.
 KEY_SINCE = {'GOTOOLCHAIN': '1.21', 'GOARM64': '1.23', 'GORISCV64': '1.23', 'GOAUTH': '1.24', 'GOFIPS140': '1.24'}
 
@@ -628,18 +656,32 @@ def downgrades(env):
 
 # ---------------------------------------------------------------- plan
 
-def configured_value(key, file_values, effective, environ):
-    """The value Go would use without the OS environment: the env file's, else the default (None: unknown)."""
+def default_follows(key, version):
+    """What the key's default follows on this Go version (DERIVED_DEFAULTS), or None for a fixed default."""
+    entry = DERIVED_DEFAULTS.get(key)
+    if entry and (version is None or version[:2] >= entry[0]):
+        return entry[1]
+    return None
+
+
+def declared_holds(key, value, file_values, effective, environ, version):
+    """Is the declared value in effect independently of every other key: in the env file, or Go's fixed default?"""
     if key in file_values:
-        return file_values[key]
-    if environ.get(key):
-        return None
-    return effective.get(key)
+        return file_values[key] == value
+    if environ.get(key) or default_follows(key, version):
+        return False
+    return effective.get(key) == value
 
 
-def plan_changes(settings, unset, file_values, effective, environ):
-    """(keys to write with values, keys to remove): only those whose value differs."""
-    to_set = dict((k, v) for k, v in settings.items() if configured_value(k, file_values, effective, environ) != v)
+def plan_changes(settings, unset, file_values, effective, environ, version=None):
+    """(keys to write with values, keys to remove) so that one run reaches the declared state.
+
+    Declared: each key of settings has its value whatever the order of keys, whatever else changes; each unset key
+    has no env file line. A value equal to a default that follows other keys or the environment is written anyway:
+    otherwise a change of GOPRIVATE (GONOPROXY's source) in this run or a later one would move it.
+    """
+    to_set = dict((k, v) for k, v in settings.items()
+                  if not declared_holds(k, v, file_values, effective, environ, version))
     to_unset = sorted(k for k in unset if k in file_values)
     return to_set, to_unset
 
@@ -950,7 +992,8 @@ class Run(object):
             self.warn('%s is set in the OS environment (%s=%s), which Go prefers over the env file: the env file value '
                       'has no effect while it is' % (key, key, mask_value(key, self.environ[key])))
 
-        to_set, to_unset = plan_changes(settings, unset, before['file_values'], before['env'], self.environ)
+        to_set, to_unset = plan_changes(settings, unset, before['file_values'], before['env'], self.environ,
+                                        before['version'])
         after = before
         if (to_set or to_unset) and self.module.check_mode:
             after, go_warnings = self.simulate(go, before, to_set, to_unset)
@@ -959,7 +1002,8 @@ class Run(object):
             with EnvFileLock(before['env_file'], p['lock_timeout']):
                 before = self.state(go)
                 self.check_against(go, before, settings, unset)
-                to_set, to_unset = plan_changes(settings, unset, before['file_values'], before['env'], self.environ)
+                to_set, to_unset = plan_changes(settings, unset, before['file_values'], before['env'], self.environ,
+                                                before['version'])
                 if to_set or to_unset:
                     self.warnings += self.replace_env_file(go, before, to_set, to_unset)
                     after = self.state(go)

@@ -17,8 +17,16 @@ description:
     C($XDG_CONFIG_HOME/go/env) or C(~/.config/go/env) on Linux.
   - Reads the state with one C(go env -json) call and the env file; a run with nothing to change calls go only once.
     Writes only the keys whose value differs, with one C(go env -w) and one C(go env -u) call, after reading the state
-    again under the lock, and reads the result. A key whose value already equals the wanted one,
-    from the env file or as Go's default, is not written. C(changed) comes from comparing values, never file bytes.
+    again under the lock, and reads the result. C(changed) comes from comparing values, never file bytes.
+  - One run reaches the declared state, whatever the order of keys and whatever else it changes. Afterwards
+    C(go env KEY) is each value of O(settings), each key of O(unset) has no env file line, and the same task again
+    reports unchanged and writes nothing. A key the env file already holds with the wanted value is not written.
+    Neither is a key whose value equals a fixed Go default. A key whose default follows another key or the
+    environment is written even when its value is already in effect. These are GONOPROXY and GONOSUMDB (from
+    GOPRIVATE), GOMODCACHE (from GOPATH), GOPATH and GOCACHE (from the home directory), GOROOT, CGO_ENABLED, CC and
+    CXX (from GOOS, GOARCH and the C compiler), the GOARCH-specific keys such as GOAMD64, and, since Go 1.21,
+    GOPROXY, GOSUMDB and GOTOOLCHAIN (from C($GOROOT/go.env)). So a later change of GOPRIVATE cannot move a
+    declared GONOPROXY.
   - Validates what C(go env -w) does not. GOPROXY list syntax and schemes (https, http, file, V(direct), V(off);
     C(,) and C(|) separators; entries after V(direct) or V(off)). GOSUMDB forms (V(off), a known name,
     C(NAME+HASH+KEY) with the key checked against its hash, one optional URL). GOFLAGS words.

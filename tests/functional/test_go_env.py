@@ -671,3 +671,39 @@ def test_env_file_is_replaced_in_one_rename(lab):
     assert os.stat(real).st_ino != inode  # renamed into place, not rewritten
     assert stat.S_IMODE(os.stat(real).st_mode) == 0o640
     assert sorted(os.listdir(dotfiles)) == ['go-env']
+
+
+def test_issue_16_derived_default_converges_in_one_run(lab):
+    """GONOPROXY defaults to GOPRIVATE: declared as the old GOPRIVATE while the same run changes GOPRIVATE."""
+    first = {'GOPRIVATE': 'corp.example'}
+    second = {'GOPRIVATE': 'new.example', 'GONOPROXY': 'corp.example'}
+    f = lab.env_file
+    r, out = lab.play([
+        go_env('GOPRIVATE', register='first', go=lab.go, settings=first),
+        go_env('both: check mode', check=True, register='check', go=lab.go, settings=second),
+        stat_task(f, 's1'),
+        go_env('both', register='apply', go=lab.go, settings=second),
+        stat_task(f, 's2'),
+        go_env('both again', tag='again', register='again', go=lab.go, settings=second),
+        stat_task(f, 's3'),
+        go_env('both again, check mode', check=True, tag='check2', register='check2', go=lab.go, settings=second),
+    ], diff=True)
+    assert r['first']['changed'] is True, out
+    # check mode predicts what the real run does, and changes nothing
+    assert r['check']['changed'] is True and r['check']['changed_keys'] == ['GONOPROXY', 'GOPRIVATE']
+    assert r['check']['env']['GONOPROXY'] == 'corp.example' and r['check']['env']['GONOSUMDB'] == 'new.example'
+    assert r['check']['diff'] == r['apply']['diff']
+    assert '+GONOPROXY=corp.example' in out
+    assert r['s1']['stat']['mtime'] < r['s2']['stat']['mtime']
+    # one run reaches the declared state: go env GONOPROXY is corp.example
+    assert r['apply']['changed'] is True and r['apply']['changed_keys'] == ['GONOPROXY', 'GOPRIVATE']
+    got = subprocess.run([REAL_GO, 'env', 'GONOPROXY', 'GOPRIVATE'], env={'HOME': lab.home, 'PATH': SYSTEM_PATH},
+                         capture_output=True, text=True, check=True).stdout.split()
+    assert got == ['corp.example', 'new.example']
+    # the second identical run: unchanged, the file untouched, one go call
+    assert r['again']['changed'] is False
+    assert same_file(r['s2'], r['s3'])
+    assert lab.calls_tagged('again') == [['env', '-json']]
+    assert r['check2']['changed'] is False and lab.calls_tagged('check2') == [['env', '-json']]
+    with open(f) as fh:
+        assert sorted(fh.read().splitlines()) == ['GONOPROXY=corp.example', 'GOPRIVATE=new.example']

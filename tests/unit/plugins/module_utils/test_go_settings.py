@@ -360,10 +360,58 @@ def test_plan_changes_compares_values_not_bytes():
                 'GOFLAGS': '-mod=mod',                         # in the file already
                 'GONOSUMDB': 'corp.example'}                   # differs
     to_set, to_unset = gs.plan_changes(settings, ['GOINSECURE', 'GOPRIVATE'], file_values, effective,
-                                       {'GOSUMDB': 'off', 'GOPRIVATE': ''})
+                                       {'GOSUMDB': 'off', 'GOPRIVATE': ''}, (1, 19, 8))
     assert to_set == {'GOSUMDB': 'sum.golang.org', 'GONOSUMDB': 'corp.example'}
     assert to_unset == ['GOINSECURE']
     assert gs.overridden_keys(['GOSUMDB', 'GOPRIVATE', 'GOPROXY'], {'GOSUMDB': 'off', 'GOPRIVATE': ''}) == ['GOSUMDB']
+
+
+def test_plan_writes_a_declared_value_that_equals_a_derived_default():
+    # issue 16: GONOPROXY equal to the default it gets from GOPRIVATE is written, so GOPRIVATE's change cannot move it
+    effective = {'GOPRIVATE': 'corp.example', 'GONOPROXY': 'corp.example', 'GONOSUMDB': 'corp.example',
+                 'GOPATH': '/home/ci/go', 'GOMODCACHE': '/home/ci/go/pkg/mod', 'GOFLAGS': '',
+                 'GOPROXY': 'https://proxy.golang.org,direct'}
+    file_values = {'GOPRIVATE': 'corp.example', 'GONOSUMDB': 'corp.example'}
+    settings = {'GOPRIVATE': 'new.example', 'GONOPROXY': 'corp.example', 'GONOSUMDB': 'corp.example',
+                'GOMODCACHE': '/home/ci/go/pkg/mod', 'GOPROXY': 'https://proxy.golang.org,direct'}
+    to_set, to_unset = gs.plan_changes(settings, [], file_values, effective, {}, (1, 19, 8))
+    # GONOSUMDB is in the file already; GOPROXY's default is fixed on Go 1.19
+    assert to_set == {'GOPRIVATE': 'new.example', 'GONOPROXY': 'corp.example', 'GOMODCACHE': '/home/ci/go/pkg/mod'}
+    assert to_unset == []
+    # the order of keys does not matter
+    assert gs.plan_changes(dict(reversed(list(settings.items()))), [], file_values, effective, {}, (1, 19, 8))[0] == to_set
+    # since Go 1.21 GOPROXY's default comes from $GOROOT/go.env, so it follows GOROOT and is written too
+    assert 'GOPROXY' in gs.plan_changes(settings, [], file_values, effective, {}, (1, 21, 0))[0]
+    # settled: all in the file, nothing to write
+    settled = dict(file_values, **to_set)
+    settled['GOPROXY'] = settings['GOPROXY']
+    assert gs.plan_changes(settings, [], settled, effective, {}, (1, 23, 5)) == ({}, [])
+
+
+@pytest.mark.parametrize('key,version,follows', [
+    ('GONOPROXY', (1, 13, 0), 'GOPRIVATE'),
+    ('GONOSUMDB', (1, 19, 8), 'GOPRIVATE'),
+    ('GOMODCACHE', (1, 19, 8), 'GOPATH'),
+    ('GOPATH', (1, 19, 8), '$HOME'),
+    ('GOPROXY', (1, 20, 14), None),
+    ('GOPROXY', (1, 21, 0), 'GOROOT'),
+    ('GOTOOLCHAIN', (1, 23, 5), 'GOROOT'),
+    ('GOAMD64', (1, 19, 8), 'GOARCH'),
+    ('GOFLAGS', (1, 23, 5), None),
+    ('GOPRIVATE', (1, 23, 5), None),
+    ('GOPROXY', None, 'GOROOT'),  # version unknown: assume the newer rule
+])
+def test_default_follows(key, version, follows):
+    found = gs.default_follows(key, version)
+    assert (found is None) if follows is None else found.startswith(follows)
+
+
+def test_derived_defaults_table_names_its_source_in_go():
+    assert len(gs.DERIVED_DEFAULTS) >= 20
+    for key, (since, follows, where) in gs.DERIVED_DEFAULTS.items():
+        assert gs._KEY_RE.match(key) and key not in gs.READ_ONLY_KEYS | gs.OS_ONLY_KEYS, key
+        assert len(since) == 2 and since >= gs.MIN_WRITE_VERSION, key
+        assert follows and ('cmd/go/internal/' in where or where.startswith('$GOROOT/go.env')), key
 
 
 def test_managed_lines_masks():
