@@ -81,6 +81,8 @@ def clean(value, keep_lines=False):
 def text(value, limit=MAX_CHARS):
     """One free-text value for a report: clean() on one line, cut to limit characters plus CUT_MARKER
     with the original length. Ordinary values come back unchanged."""
+    if value.__class__ is str and len(value) <= limit and not _UNSAFE.search(value):
+        return value  # the common case, first
     raw = _as_text(value)
     if len(raw) <= limit:
         return clean(raw)
@@ -99,10 +101,8 @@ def csv_cell(value, limit=MAX_CHARS):
             return repr(value) if math.isfinite(value) else ''
         return str(value)
     cell = text(value, limit)
-    if _DECIMAL.match(cell):
-        return cell
     first = (_as_text(value)[:1], cell.lstrip(' ')[:1])
-    if any(char and char in FORMULA_TRIGGERS for char in first):
+    if any(char and char in FORMULA_TRIGGERS for char in first) and not _DECIMAL.match(cell):
         return "'" + cell
     return cell
 
@@ -141,11 +141,11 @@ def module_result(data):
 def strings_in(data, convert=text):
     """A copy of plain data (dict, list, scalars) with every string, keys included, passed through
     convert; numbers, booleans and None unchanged. The JSON report's hook (convert=text)."""
+    if isinstance(data, (str, bytes)):
+        return convert(data)
     if isinstance(data, dict):
         return dict((convert(key) if isinstance(key, (str, bytes)) else key, strings_in(value, convert))
                     for key, value in data.items())
     if isinstance(data, (list, tuple)):
         return [strings_in(item, convert) for item in data]
-    if isinstance(data, (str, bytes)):
-        return convert(data)
     return data

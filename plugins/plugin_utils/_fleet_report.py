@@ -167,6 +167,11 @@ def _go_posture(raw):
     }
 
 
+def _number_or_none(value):
+    """A number the report computes with (chart, sort, summaries); anything else from a record is None."""
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
 def _soonest_expiry(certificates):
     known = [c for c in certificates if isinstance(c.get('seconds_until_expiry'), (int, float))]
     if not known:
@@ -177,6 +182,8 @@ def _soonest_expiry(certificates):
 
 def _clock_part(clock):
     out = _pick(clock, CLOCK_KEYS)
+    for key in ('offset', 'error_bound', 'max_offset'):
+        out[key] = _number_or_none(out[key])
     ntp = clock.get('ntp') or {}
     selection = ntp.get('selection') or {}
     out['ntp'] = {
@@ -204,7 +211,9 @@ def _clock_part(clock):
     else:
         host_sync = None
     out['host_sync'] = host_sync
-    out['certificates'] = [_pick(c, CERT_KEYS) for c in clock.get('certificates') or []]
+    out['certificates'] = [_pick(c, CERT_KEYS) for c in clock.get('certificates') or [] if isinstance(c, dict)]
+    for cert in out['certificates']:
+        cert['seconds_until_expiry'] = _number_or_none(cert['seconds_until_expiry'])
     out['certificate_expiry'] = _soonest_expiry(out['certificates'])
     return out
 

@@ -254,6 +254,30 @@ def test_prometheus_escapes_label_values():
     parse_metrics(text)
 
 
+def test_a_tampered_record_is_safe_in_every_output():
+    # What a job that owns the agent's Python could return: raw escapes, formulas, HTML, long text, wrong types.
+    esc = '\x1b'
+    result = fs.clock_result(8, 'ok_darwin')
+    clock = result['ansible_facts']['gotime_clock']
+    clock.update(reason='=HYPERLINK("http://x/")' + esc + '[2J\u202e' + 'R' * 3000, platform='Darwin' + esc + ']0;t\x07',
+                 offset='1 2\ninjected_metric 1', max_offset=float('nan'))
+    clock['host_sync'].update(daemon='@evil\u009b"\n# TYPE x gauge')
+    clock['host_sync']['launchd_sync'].update(error='-cmd|' + esc + '[31m', action='none"} 1\ninjected 1 #')
+    clock['certificates'][0].update(subject='<script>alert(1)</script>' + esc, seconds_until_expiry='soon')
+    doc = fr.build({'agent-tampered': fr.make_record(result, fs.go_result('ok'))}, generated_at=GENERATED_AT)
+    texts = {'json': fr.render_json(doc), 'csv': fr.render_csv(doc), 'prom': fr.render_prometheus(doc), 'html': fh.render_html(doc)}
+    for name, text in texts.items():
+        assert [c for c in text if ord(c) < 0x20 and c != '\n' or 0x7f <= ord(c) < 0xa0 or c == '\u202e'] == [], name
+    entry = json.loads(texts['json'])['hosts'][0]
+    assert entry['offset'] is None and entry['max_offset'] is None  # not numbers: unknown
+    assert entry['reason'].endswith(' [cut: %d characters in all]' % len(clock['reason']))
+    row = next(csv.DictReader(io.StringIO(texts['csv'])))
+    assert row['reason'].startswith("'=HYPERLINK(") and row['last_sync_error'].startswith("'-cmd|") and row['offset'] == ''
+    samples = parse_metrics(texts['prom'])
+    assert not any(name.startswith('injected') or name == 'x' for name, labels in samples)
+    assert '&lt;script&gt;' in texts['html'] and '<script>' not in texts['html']
+
+
 def test_parse_time():
     assert fr.parse_time('1970-01-01T00:01:00Z') == 60.0
     assert fr.parse_time('1970-01-01T01:00:00+01:00') == 0.0
