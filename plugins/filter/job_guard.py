@@ -54,6 +54,14 @@ def job_guard_buildkite_hooks_path(text):
     return _job_guard.buildkite_hooks_path(str(text))
 
 
+def job_guard_runners(found, stats, named, defaults, discover=True):
+    """Files found, stats and the role's variables -> {github, gitlab, buildkite, problems}."""
+    try:
+        return _job_guard.runners(list(found or []), dict(stats or {}), dict(named or {}), dict(defaults), bool(discover))
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise AnsibleFilterError('job_guard_runners: malformed input (%s)' % exc)
+
+
 class FilterModule(object):
     """Runner file edits of the job_guard role."""
 
@@ -62,4 +70,5 @@ class FilterModule(object):
             'job_guard_github_env': job_guard_github_env,
             'job_guard_gitlab_config': job_guard_gitlab_config,
             'job_guard_buildkite_hooks_path': job_guard_buildkite_hooks_path,
+            'job_guard_runners': job_guard_runners,
         }

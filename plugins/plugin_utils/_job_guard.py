@@ -325,3 +325,68 @@ def buildkite_hooks_path(text):
             value = value[1:-1]
         found = value
     return found
+
+
+# --- Which runners, run by whom ---------------------------------------------------------------
+
+def _owner(stat, fallback):
+    owner = (stat or {}).get('pw_name')
+    return owner if owner and owner != 'root' else fallback
+
+
+def runners(found, stats, named, defaults, discover=True):
+    """{'github', 'gitlab', 'buildkite', 'problems'}: the runners to guard, each with its user.
+
+    found: files from ansible.builtin.find (path, pw_name) under the search roots: C(.runner) marks a
+    GitHub runner directory, C(.gitlab-runner/config.toml) a user's GitLab Runner. stats: {path: stat}
+    of the system configs and of the files that named runners need. named: the role's variables
+    github_runners, gitlab_configs, buildkite_agents. defaults: gitlab_user, buildkite_user,
+    gitlab_system_configs, buildkite_configs. A named runner wins over the same one found.
+    problems: a message for each named runner whose file is missing.
+    """
+    problems = []
+    github, gitlab, buildkite = {}, {}, {}
+    if discover:
+        for item in found:
+            path = item['path']
+            parts = path.rsplit('/', 2)
+            if path.endswith('/.runner'):
+                github[parts[0] + '/' + parts[1]] = {'user': item.get('pw_name')}
+            elif len(parts) == 3 and parts[1] == '.gitlab-runner' and parts[2] == 'config.toml':
+                gitlab[path] = {'user': _owner(item, defaults['gitlab_user']), 'runners': None}
+        for path in defaults['gitlab_system_configs']:
+            if (stats.get(path) or {}).get('exists'):
+                gitlab[path] = {'user': _owner(stats[path], defaults['gitlab_user']), 'runners': None}
+        for path in defaults['buildkite_configs']:
+            if (stats.get(path) or {}).get('exists'):
+                buildkite[path] = {'config': path, 'hooks_path': None,
+                                   'user': _owner(stats[path], defaults['buildkite_user'])}
+    for entry in named.get('github_runners') or []:
+        path = entry['path'].rstrip('/') or '/'
+        stat = stats.get(path + '/.runner') or {}
+        if not stat.get('exists'):
+            problems.append('job_guard_github_runners: %s is not a configured runner directory (no .runner file)' % path)
+            continue
+        github[path] = {'user': entry.get('user') or stat.get('pw_name')}
+    for entry in named.get('gitlab_configs') or []:
+        stat = stats.get(entry['path']) or {}
+        if not stat.get('exists'):
+            problems.append('job_guard_gitlab_configs: %s does not exist' % entry['path'])
+            continue
+        gitlab[entry['path']] = {'user': entry.get('user') or _owner(stat, defaults['gitlab_user']),
+                                 'runners': entry.get('runners')}
+    for entry in named.get('buildkite_agents') or []:
+        config = entry.get('config')
+        stat = (stats.get(config) or {}) if config else {}
+        if config and not stat.get('exists'):
+            problems.append('job_guard_buildkite_agents: %s does not exist' % config)
+            continue
+        key = config or entry['hooks_path']
+        buildkite[key] = {'config': config, 'hooks_path': entry.get('hooks_path'),
+                          'user': entry.get('user') or _owner(stat, defaults['buildkite_user'])}
+    return {
+        'github': [dict(value, path=path, env=path + '/.env') for path, value in sorted(github.items())],
+        'gitlab': [dict(value, path=path) for path, value in sorted(gitlab.items())],
+        'buildkite': [value for dummy, value in sorted(buildkite.items())],
+        'problems': problems,
+    }
