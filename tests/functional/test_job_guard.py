@@ -149,7 +149,7 @@ def snapshot(paths):
     return result
 
 
-def run_role(paths, state):
+def run_role(paths, state, fail=False, **overrides):
     variables = {
         'job_guard_state': state,
         'job_guard_install_clock_tool': False,
@@ -167,6 +167,7 @@ def run_role(paths, state):
         '__job_guard_gitlab_system_configs': [],
         '__job_guard_buildkite_configs': [],
     }
+    variables.update(overrides)
     work = os.path.join(paths['top'], 'ansible-' + state)
     os.makedirs(work, exist_ok=True)
     playbook = os.path.join(work, 'play.yml')
@@ -188,9 +189,12 @@ def run_role(paths, state):
     failed = [(t['task']['name'], t['hosts']['localhost'].get('msg'),
                [i.get('msg') for i in t['hosts']['localhost'].get('results', []) if i.get('failed')])
               for p in report['plays'] for t in p['tasks'] if t['hosts']['localhost'].get('failed')]
-    assert proc.returncode == 0, (failed, proc.stderr[-2000:])
     stats = report['stats']['localhost']
     results = [(t['task']['name'], t['hosts']['localhost']) for p in report['plays'] for t in p['tasks']]
+    if fail:
+        assert proc.returncode == 2 and len(failed) == 1, (failed, proc.stderr[-2000:])
+        return stats, failed[0]
+    assert proc.returncode == 0, (failed, proc.stderr[-2000:])
     return stats, results
 
 
@@ -232,6 +236,15 @@ def test_install_changes_then_second_run_changes_nothing(installed):
     assert installed['second']['changed'] == 0
 
 
+def test_install_reports_the_runners_and_their_user(installed, host):
+    shown = [result for name, result in installed['results'] if name == 'Show the runners'][0]['job_guard_runners']
+    assert shown['users'] == [USER]
+    assert sorted(runner['path'] for runner in shown['github']) == sorted(host['github'])
+    assert [runner['changed_runners'] for runner in shown['gitlab']] == [
+        ['macos-shell', 'linux-shell', 'quick-shell', 'literal-shell']]
+    assert [(agent['hooks_path'], agent['chained']) for agent in shown['buildkite']] == [(host['hooks'], True)]
+
+
 def test_install_says_the_github_runners_need_a_restart(installed, host):
     notes = [result for name, result in installed['results'] if name.endswith('Say which GitHub runners need a restart')]
     messages = [item['msg'] for result in notes for item in result.get('results', []) if 'msg' in item]
@@ -265,7 +278,7 @@ def test_github_hook_runs_the_guard_as_the_runner_user_and_passes_its_status(ins
         assert proc.returncode == int(guard_rc), proc.stderr
         lines = calls(host)
         uid = pwd.getpwnam(USER).pw_uid
-        assert lines[0] == 'guard uid=%d args=--budget 15 --servers 127.0.0.2,127.0.0.3,127.0.0.4' % uid
+        assert lines[0] == 'guard uid=%d args=--budget 15.0 --servers 127.0.0.2,127.0.0.3,127.0.0.4' % uid
         if runner == host['github'][1] and guard_rc == '0':
             assert lines[1:] == ['their-github-hook.sh uid=%d' % uid]
         else:
@@ -349,3 +362,18 @@ def test_absent_restores_every_runner_file_byte_for_byte(installed, host):
     assert sorted(os.listdir(host['hooks'])) == ['environment', 'pre-bootstrap']
     assert not os.path.exists('/etc/sudoers.d/' + SUDOERS_NAME)
     assert not os.path.exists(os.path.join(host['hook_dir'], 'job-guard.sh'))
+
+
+def test_refuses_a_step_command_that_a_runner_user_could_swap(host):
+    """A directory above the step command that the runner user owns: no sudoers rule, nothing changed."""
+    own = os.path.join(host['top'], 'user-owned')
+    write(os.path.join(own, 'gotime-step'), STAND_IN_STEP % {'log': host['log']}, 0o755)
+    os.chown(own, pwd.getpwnam(USER).pw_uid, 0)
+    before = snapshot(host)
+    stats, (name, message, dummy) = run_role(host, 'present', fail=True,
+                                            job_guard_step_command=os.path.join(own, 'gotime-step'))
+    assert name.endswith('Require an executable guard and a root-owned step command that only root can change')
+    assert 'directories above %s/gotime-step that others can change: %s' % (own, own) in message
+    assert stats['changed'] == 0
+    assert snapshot(host) == before
+    assert not os.path.exists('/etc/sudoers.d/' + SUDOERS_NAME)

@@ -1,4 +1,4 @@
-"""Roles timesync, launchd_sync and go_policy: bad variables fail before any change; template headers.
+"""Roles timesync, launchd_sync, go_policy and job_guard: bad variables fail before any change; template headers.
 
 Every bad-variable case is one inventory host (a local connection to this machine) of one
 ansible-playbook run in check mode: each must fail at argument_specs validation or at the role's
@@ -16,7 +16,7 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 COLLECTIONS = os.path.join(ROOT, '.cache', 'collections')
-ROLES = ('timesync', 'launchd_sync', 'go_policy')
+ROLES = ('timesync', 'launchd_sync', 'go_policy', 'job_guard')
 ARGSPEC_TASK = 'Validating arguments against arg spec'
 
 # (case id, role, variables, text the failure message must contain)
@@ -54,6 +54,21 @@ CASES = [
     ('go-settings-and-unset', 'go_policy', {'go_policy_settings': {'GOSUMDB': 'sum.golang.org'},
                                             'go_policy_unset': ['GOSUMDB']}, 'go_policy_unset both name GOSUMDB'),
     ('go-modcache-not-bool', 'go_policy', {'go_policy_modcache_clean': 'perhaps'}, 'go_policy_modcache_clean'),
+    ('guard-state-choice', 'job_guard', {'job_guard_state': 'installed'}, 'job_guard_state'),
+    ('guard-budget-zero', 'job_guard', {'job_guard_budget': 0}, 'job_guard_budget must be more than 0'),
+    ('guard-budget-not-int', 'job_guard', {'job_guard_budget': 'long'}, 'job_guard_budget'),
+    ('guard-sudoers-name-dot', 'job_guard', {'job_guard_sudoers_name': 'gotime.step'}, 'job_guard_sudoers_name'),
+    ('guard-github-runner-no-path', 'job_guard', {'job_guard_github_runners': [{'user': 'ci'}]},
+     'missing required arguments: path found in job_guard_github_runners'),
+    ('guard-gitlab-user-missing', 'job_guard',
+     {'job_guard_gitlab_configs': [{'path': '/etc/gitlab-runner/config.toml', 'user': 'no-such-user-gotime'}]},
+     'no such user no-such-user-gotime'),
+    ('guard-relative-hook-dir', 'job_guard', {'job_guard_hook_dir': 'libexec/gotime'}, 'job_guard_hook_dir'),
+    ('guard-step-command-space', 'job_guard', {'job_guard_step_command': '/usr/local/bin/step now'},
+     'job_guard_step_command'),
+    ('guard-on-no-source', 'job_guard', {'job_guard_on_no_source': 'ignore'}, 'job_guard_on_no_source must be fail, warn'),
+    ('guard-server-shell', 'job_guard', {'job_guard_servers': ['ntp1.example;reboot']}, 'job_guard_servers'),
+    ('guard-user-option-like', 'job_guard', {'job_guard_gitlab_user': '-r'}, 'job_guard_gitlab_user'),
 ]
 
 
@@ -121,7 +136,7 @@ def test_every_role_has_argument_specs_readme_and_default_vars():
 
 
 def test_platform_vars_end_in_a_default():
-    for role in ('timesync', 'launchd_sync'):
+    for role in ('timesync', 'launchd_sync', 'job_guard'):
         assert os.path.isfile(os.path.join(ROOT, 'roles', role, 'vars', 'default.yml')), role
         with open(os.path.join(ROOT, 'roles', role, 'tasks', 'main.yml')) as handle:
             assert '- default.yml' in handle.read(), role
