@@ -80,7 +80,7 @@ def fixture(name):
 @pytest.fixture(scope='module')
 def host():
     need_root()
-    created = subprocess.run(['id', '-u', USER], capture_output=True).returncode != 0
+    created = subprocess.run(['id', '-u', USER], capture_output=True, check=False).returncode != 0
     if created:
         subprocess.run(['useradd', '--system', '--no-create-home', '--shell', '/bin/sh', USER], check=True)
     # Readable by the runner user: not pytest's tmp_path, which may sit under a 0700 home (issue 18).
@@ -267,6 +267,12 @@ def test_github_env_has_our_hook_and_every_other_line(installed, host):
     assert os.stat(hook).st_uid == 0 and oct(os.stat(hook).st_mode & 0o7777) == '0o755'
 
 
+def test_installed_hook_scripts_pass_shellcheck(installed, host):
+    scripts = [os.path.join(host['hook_dir'], 'job-guard.sh'), os.path.join(host['hooks'], 'pre-bootstrap')]
+    proc = subprocess.run(['shellcheck', '--shell=sh'] + scripts, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout
+
+
 @pytest.mark.parametrize('guard_rc', ['0', '1', '2'])
 def test_github_hook_runs_the_guard_as_the_runner_user_and_passes_its_status(installed, host, guard_rc):
     write(host['rc'], guard_rc + '\n')
@@ -278,7 +284,7 @@ def test_github_hook_runs_the_guard_as_the_runner_user_and_passes_its_status(ins
         assert proc.returncode == int(guard_rc), proc.stderr
         lines = calls(host)
         uid = pwd.getpwnam(USER).pw_uid
-        assert lines[0] == 'guard uid=%d args=--budget 15.0 --servers 127.0.0.2,127.0.0.3,127.0.0.4' % uid
+        assert lines[0] == 'guard uid=%d args=--budget 15 --servers 127.0.0.2,127.0.0.3,127.0.0.4' % uid
         if runner == host['github'][1] and guard_rc == '0':
             assert lines[1:] == ['their-github-hook.sh uid=%d' % uid]
         else:
@@ -326,7 +332,9 @@ def test_sudoers_rule_is_valid_and_allows_exactly_the_step_command(installed, ho
     path = '/etc/sudoers.d/' + SUDOERS_NAME
     info = os.stat(path)
     assert (info.st_uid, oct(info.st_mode & 0o7777)) == (0, '0o440')
-    assert subprocess.run(['visudo', '-cf', path], capture_output=True, text=True).returncode == 0
+    assert subprocess.run(['visudo', '-cf', path], capture_output=True, text=True, check=False).returncode == 0
+    # And sudo's whole configuration with it (the rule defines no alias that could clash).
+    assert subprocess.run(['visudo', '-c'], capture_output=True, text=True, check=False).returncode == 0
     listing = subprocess.run(['sudo', '-l', '-U', USER], capture_output=True, text=True, check=True).stdout
     allowed = listing.split('may run the following commands', 1)[1].splitlines()[1:]
     assert [line.strip() for line in allowed if line.strip()] == ['(root) NOPASSWD: %s ""' % host['step']]
@@ -370,8 +378,8 @@ def test_refuses_a_step_command_that_a_runner_user_could_swap(host):
     write(os.path.join(own, 'gotime-step'), STAND_IN_STEP % {'log': host['log']}, 0o755)
     os.chown(own, pwd.getpwnam(USER).pw_uid, 0)
     before = snapshot(host)
-    stats, (name, message, dummy) = run_role(host, 'present', fail=True,
-                                            job_guard_step_command=os.path.join(own, 'gotime-step'))
+    stats, (name, message, dummy) = run_role(
+        host, 'present', fail=True, job_guard_step_command=os.path.join(own, 'gotime-step'))
     assert name.endswith('Require an executable guard and a root-owned step command that only root can change')
     assert 'directories above %s/gotime-step that others can change: %s' % (own, own) in message
     assert stats['changed'] == 0
