@@ -16,11 +16,11 @@ import pwd
 import shutil
 import subprocess
 import sys
-import tempfile
 
 import pytest
 import tomlkit
 
+from lab import other_user
 from support.ansible_env import ansible_env
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -83,9 +83,9 @@ def host():
     created = subprocess.run(['id', '-u', USER], capture_output=True, check=False).returncode != 0
     if created:
         subprocess.run(['useradd', '--system', '--no-create-home', '--shell', '/bin/sh', USER], check=True)
-    # Readable by the runner user: not pytest's tmp_path, which may sit under a 0700 home (issue 18).
-    top = tempfile.mkdtemp(prefix='gotime-job-guard-', dir='/tmp')
-    os.chmod(top, 0o755)
+    # Readable by the runner user: not pytest's tmp_path nor the checkout, which may sit under a 0700
+    # home (issue 18).
+    top = other_user.shared_dir('gotime-job-guard-')
     try:
         yield build_host(top)
     finally:
