@@ -349,7 +349,8 @@ ansible_facts:
           description: The host's own sync state; null when O(host_sync=false).
           type: dict
           sample: {daemon: timed, network_time_enabled: true, servers: [time.apple.com], synchronized: null,
-                   offset: null, source: systemsetup, needs_admin: false, launchd_sync: null, errors: []}
+                   offset: null, source: systemsetup, needs_admin: false, launchd_sync: null,
+                   mdm: {managed: false, time_server: null, servers: [], time_zone: null, source: osascript, reason: null}, errors: []}
           contains:
             daemon:
               description: The time daemon, V(timed) (macOS), V(chronyd), V(systemd-timesyncd) or V(ntpd); null when unknown.
@@ -409,6 +410,43 @@ ansible_facts:
                   description: The job's step threshold in seconds.
                   type: float
                   sample: 1.0
+            mdm:
+              description:
+                - macOS only (null elsewhere) - the time settings a configuration profile (MDM payload C(com.apple.MCX)) manages.
+                - Read from the C(com.apple.MCX) defaults suite with C(osascript -l JavaScript) (values the profile forces, as
+                  compliance tools read them), else from C(/Library/Managed Preferences/com.apple.MCX.plist).
+                - A profile that pins the time server wins over C(systemsetup) when it re-applies; the timesync role leaves
+                  such a server alone unless told to override it.
+              type: dict
+              sample: {managed: true, time_server: ntp.corp.example, servers: [ntp.corp.example], time_zone: Europe/Berlin,
+                       source: osascript, reason: null}
+              contains:
+                managed:
+                  description: True when a profile sets the time server (C(timeServer)), false when none does; null when the
+                               settings could not be read (see RV(ansible_facts.gotime_clock.host_sync.mdm.reason)).
+                  type: bool
+                  sample: true
+                time_server:
+                  description: The profile's C(timeServer) as written (may list several, comma-separated); null when not managed.
+                  type: str
+                  sample: ntp.corp.example
+                servers:
+                  description: RV(ansible_facts.gotime_clock.host_sync.mdm.time_server) split on commas; timed honours the first.
+                  type: list
+                  elements: str
+                  sample: [ntp.corp.example]
+                time_zone:
+                  description: The profile's C(timeZone) (a zoneinfo name); null when not managed.
+                  type: str
+                  sample: Europe/Berlin
+                source:
+                  description: Where the settings were read, V(osascript) or the managed preferences file's path; null when unreadable.
+                  type: str
+                  sample: osascript
+                reason:
+                  description: Why the settings could not be read (each source's failure); null when they were read.
+                  type: str
+                  sample: null
             errors:
               description: Commands that failed or printed something unexpected, one line each.
               type: list

@@ -27,6 +27,11 @@ def fixture(name):
         return handle.read()
 
 
+def fixture_bytes(name):
+    with open(os.path.join(FIXTURES, name), 'rb') as handle:
+        return handle.read()
+
+
 # --- sntp ------------------------------------------------------------------
 
 def test_sntp_modern_ipv4():
@@ -305,18 +310,22 @@ class Recording(object):
     def __call__(self, argv):
         assert self.calls, 'unexpected call %r' % (argv,)
         call = self.calls.pop(0)
-        assert list(argv) == call['argv']
+        # the osascript read's script is long: the cases name it
+        assert list(argv) == [hs.MCX_READ_SCRIPT if a == 'MCX_READ_SCRIPT' else a for a in call['argv']]
         return call['rc'], _text(call.get('out')), _text(call.get('err'))
 
 
 @pytest.mark.parametrize('case', GATHER_CASES, ids=[case['id'] for case in GATHER_CASES])
 def test_gather_replayed(case):
     run = Recording(case['calls'])
-    result = hs.gather_host_sync(run, case['system'], case['which'].get)
+    prefs = os.path.join(FIXTURES, case.get('managed_preferences', 'no-such-file.plist'))
+    result = hs.gather_host_sync(run, case['system'], case['which'].get, managed_preferences_path=prefs)
     assert run.calls == [], 'calls not made: %r' % (run.calls,)
     assert sorted(result) == sorted(['daemon', 'network_time_enabled', 'servers', 'synchronized', 'offset',
-                                     'source', 'needs_admin', 'launchd_sync', 'errors'])
+                                     'source', 'needs_admin', 'launchd_sync', 'mdm', 'errors'])
     for key, expected in case['expected'].items():
+        if key == 'mdm' and expected and expected.get('source') == 'MANAGED_PREFERENCES':
+            expected = dict(expected, source=prefs, reason=None)
         if isinstance(expected, dict) and 'approx' in expected:
             assert result[key] == pytest.approx(expected['approx'], abs=expected['tol']), key
         else:
@@ -436,3 +445,100 @@ def test_gather_live_chronyd(chrony_clients):
         result = gather_until(fast, lambda r: r['offset'] is not None and abs(r['offset']) > 1)
         assert result['synchronized'] is True
         assert result['offset'] == pytest.approx(-300.0, abs=0.5)
+
+
+# --- managed (MDM) time settings ---------------------------------------------
+
+def test_mcx_read_managed_and_not():
+    assert hs.parse_mcx_read(fixture('osascript_mcx_managed.txt')) == {'time_server': 'ntp.example.com',
+                                                                      'time_zone': 'America/Denver'}
+    assert hs.parse_mcx_read(fixture('osascript_mcx_not_managed.txt')) == {'time_server': None, 'time_zone': None}
+
+
+def test_mcx_read_a_value_that_is_not_forced_is_not_managed():
+    text = '{"timeServer":{"value":"ntp.local","forced":false},"timeZone":{"value":null,"forced":false}}'
+    assert hs.parse_mcx_read(text)['time_server'] is None
+
+
+@pytest.mark.parametrize('text', [fixture('osascript_mscp_time_server.txt'), '', '{"timeServer":{"value":"x"}}',
+                                  '{"timeServer":{"value":5,"forced":true},"timeZone":{"value":null,"forced":false}}'])
+def test_mcx_read_anything_else_is_an_error(text):
+    with pytest.raises(ValueError):
+        hs.parse_mcx_read(text)
+
+
+def test_managed_preferences_file():
+    assert hs.parse_managed_preferences(fixture_bytes('managed_preferences_mcx.plist')) == {
+        'time_server': 'ntp.example.com', 'time_zone': 'America/Denver'}
+    two = hs.parse_managed_preferences(fixture_bytes('managed_preferences_mcx_two_servers.plist'))
+    assert two == {'time_server': 'myserver.myorg.com,time.euro.apple.com', 'time_zone': None}
+
+
+def test_managed_preferences_malformed_is_an_error():
+    with pytest.raises(ValueError, match='not a property list'):
+        hs.parse_managed_preferences(fixture_bytes('managed_preferences_mcx_truncated.plist'))
+
+
+def _which(**tools):
+    return tools.get
+
+
+def test_read_managed_time_through_osascript():
+    run = Recording([{'argv': ['/usr/bin/osascript', '-l', 'JavaScript', '-e', 'MCX_READ_SCRIPT'], 'rc': 0,
+                      'out': {'file': 'osascript_mcx_managed.txt'}}])
+    result = hs.read_managed_time(run, _which(osascript='/usr/bin/osascript'), '/nonexistent/mcx.plist')
+    assert result == {'managed': True, 'time_server': 'ntp.example.com', 'servers': ['ntp.example.com'],
+                      'time_zone': 'America/Denver', 'source': 'osascript', 'reason': None}
+
+
+def test_read_managed_time_falls_back_to_the_file():
+    run = Recording([{'argv': ['/usr/bin/osascript', '-l', 'JavaScript', '-e', 'MCX_READ_SCRIPT'], 'rc': 1,
+                      'err': 'execution error: Error: ReferenceError (-2700)'}])
+    path = os.path.join(FIXTURES, 'managed_preferences_mcx_two_servers.plist')
+    result = hs.read_managed_time(run, _which(osascript='/usr/bin/osascript'), path)
+    assert (result['managed'], result['servers'], result['source']) == (
+        True, ['myserver.myorg.com', 'time.euro.apple.com'], path)
+
+
+@pytest.mark.parametrize('name, why', [('no-such-file.plist', 'not present'),
+                                       ('managed_preferences_mcx_truncated.plist', 'not a property list')])
+def test_read_managed_time_unreadable_is_null_with_a_reason(name, why):
+    path = os.path.join(FIXTURES, name)
+    result = hs.read_managed_time(Recording([]), _which(), path)
+    assert (result['managed'], result['time_server'], result['servers'], result['source']) == (None, None, [], None)
+    assert 'osascript not found' in result['reason'] and why in result['reason'] and path in result['reason']
+
+
+def test_read_managed_time_not_managed():
+    run = Recording([{'argv': ['/usr/bin/osascript', '-l', 'JavaScript', '-e', 'MCX_READ_SCRIPT'], 'rc': 0,
+                      'out': {'file': 'osascript_mcx_not_managed.txt'}}])
+    result = hs.read_managed_time(run, _which(osascript='/usr/bin/osascript'), '/nonexistent/mcx.plist')
+    assert (result['managed'], result['time_server'], result['reason']) == (False, None, None)
+
+
+@pytest.mark.parametrize('servers, override, expected', [
+    (['ntp.example.com'], False, ('apply', True)),
+    (['time.apple.com'], False, ('leave', False)),
+    (['time.apple.com'], True, ('override', False)),
+])
+def test_mdm_decision_for_a_managed_mac(servers, override, expected):
+    managed = hs._managed('ntp.example.com,time.euro.apple.com', None, 'osascript')
+    assert hs.mdm_decision(managed, servers, override) == expected
+
+
+def test_mdm_decision_without_a_profile_or_unreadable():
+    assert hs.mdm_decision(hs._managed(None, None, 'osascript'), ['a'], False) == ('apply', None)
+    assert hs.mdm_decision(hs._managed(None, None, None, 'unreadable'), ['a'], True) == ('apply', None)
+    assert hs.mdm_decision(None, ['a'], False) == ('apply', None)
+
+
+def test_mdm_warnings_name_both_servers_and_the_way_out():
+    managed = hs._managed('ntp.example.com', None, 'osascript')
+    [leave] = hs.mdm_warnings(managed, ['time.apple.com'], 'leave')
+    assert 'pins the time server ntp.example.com' in leave and "the fleet's is time.apple.com" in leave
+    assert 'change the profile' in leave and 'timesync_override_mdm: true' in leave
+    [override] = hs.mdm_warnings(managed, ['time.apple.com'], 'override')
+    assert 'sets ntp.example.com again whenever it re-applies' in override
+    assert hs.mdm_warnings(managed, ['ntp.example.com'], 'apply') == []
+    [unreadable] = hs.mdm_warnings(hs._managed(None, None, None, 'osascript not found'), ['a'], 'apply')
+    assert 'osascript not found' in unreadable
