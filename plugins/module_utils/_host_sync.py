@@ -528,17 +528,19 @@ def mdm_warnings(managed, servers, decision):
         reason = (managed or {}).get('reason') or 'not read'
         return ['Could not read the time settings a configuration profile (MDM, com.apple.MCX) may manage: %s. '
                 'The time server is set as if no profile pinned one.' % reason] if servers else []
+    if decision not in ('leave', 'override'):
+        return []
+    theirs, ours = managed['servers'][0], servers[0]
     if decision == 'leave':
-        return ['A configuration profile (MDM payload com.apple.MCX, timeServer %s, read from %s) pins the time server %s; '
+        text = ('A configuration profile (MDM payload com.apple.MCX, timeServer %s, read from %s) pins the time server %s; '
                 'the fleet\'s is %s. Left as it is: a server set here lasts only until the profile re-applies. To resolve it, '
                 'change the profile to %s, or make %s the fleet\'s server (timesync_servers); to set %s anyway, set '
-                'timesync_override_mdm: true.' % (managed['time_server'], managed['source'], managed['servers'][0],
-                                                    servers[0], servers[0], managed['servers'][0], servers[0])]
-    if decision == 'override':
-        return ['Overriding the time server %s that a configuration profile (MDM payload com.apple.MCX, timeServer) pins '
-                'with %s (timesync_override_mdm): the profile sets %s again whenever it re-applies. Change the profile '
-                'to make %s last.' % (managed['servers'][0], servers[0], managed['servers'][0], servers[0])]
-    return []
+                'timesync_override_mdm: true.')
+        return [text % (managed['time_server'], managed['source'], theirs, ours, ours, theirs, ours)]
+    text = ('Overriding the time server %s that a configuration profile (MDM payload com.apple.MCX, timeServer) pins '
+            'with %s (timesync_override_mdm): the profile sets %s again whenever it re-applies. Change the profile '
+            'to make %s last.')
+    return [text % (theirs, ours, theirs, ours)]
 
 
 # ---------------------------------------------------------------------------

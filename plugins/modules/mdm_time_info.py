@@ -31,6 +31,7 @@ attributes:
     support: none
     description: Nothing changes, so there is no diff.
   platform:
+    support: full
     platforms: darwin
     description: macOS; elsewhere nothing is managed this way and RV(mdm.managed) is V(false) unless the file exists.
 options:

@@ -450,8 +450,8 @@ def test_gather_live_chronyd(chrony_clients):
 # --- managed (MDM) time settings ---------------------------------------------
 
 def test_mcx_read_managed_and_not():
-    assert hs.parse_mcx_read(fixture('osascript_mcx_managed.txt')) == {'time_server': 'ntp.example.com',
-                                                                      'time_zone': 'America/Denver'}
+    managed = hs.parse_mcx_read(fixture('osascript_mcx_managed.txt'))
+    assert managed == {'time_server': 'ntp.example.com', 'time_zone': 'America/Denver'}
     assert hs.parse_mcx_read(fixture('osascript_mcx_not_managed.txt')) == {'time_server': None, 'time_zone': None}
 
 
