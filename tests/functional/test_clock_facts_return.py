@@ -1,9 +1,13 @@
 """clock_facts returns exactly the keys its RETURN documents: two real runs against the lab cover them all."""
 import json
+import os
 
+from ansible_collections.cifleet.gotime.plugins.module_utils import _host_sync
 from support import docgen
 from support.modrun import run_module
 
+MANAGED_PREFERENCES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'fixtures', 'host_sync',
+                                   'managed_preferences_mcx.plist')
 LAUNCHD_STATUS = {'time': '2026-11-27T19:00:00Z', 'offset': -0.25, 'action': 'none', 'server': 'time.apple.com',
                   'error': None, 'threshold': 1.0}
 
@@ -32,6 +36,10 @@ def test_real_facts_have_the_documented_keys(lab, tmp_path):
     assert fallback['offset_source'] == 'https_date' and fallback['https_date']['estimate']
 
     returned = docgen.value_paths(measured, docgen.FACT) | docgen.value_paths(fallback, docgen.FACT)
+    # host_sync.mdm is macOS only: the function clock_facts calls there, on a recorded managed preferences file.
+    mdm = _host_sync.read_managed_time(lambda argv: (1, '', ''), {}.get, MANAGED_PREFERENCES)
+    assert mdm['managed'] is True and measured['host_sync']['mdm'] is None
+    returned |= docgen.value_paths({'host_sync': {'mdm': mdm}}, docgen.FACT)
     documented = set(path for path, dummy in docgen.fact_entries()) - {docgen.FACT}
     assert sorted(returned - documented) == [], 'returned but missing from RETURN in plugins/modules/clock_facts.py'
     assert sorted(documented - returned) == [], 'in RETURN but not returned'
