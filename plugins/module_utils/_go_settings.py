@@ -72,6 +72,11 @@ DERIVED_DEFAULTS.update((key, (since, 'GOARCH (go env reports %s only on %s)' % 
                                'cmd/go/internal/cfg/cfg.go GetArchEnv')) for key, arch, since in _ARCH_KEYS)
 DERIVED_DEFAULTS['GOARM'] = ((1, 13), 'GOARCH (reported only on arm) and GOOS (7 on android since Go 1.21)',
                              'cmd/go/internal/cfg/cfg.go GetArchEnv, internal/buildcfg goarm')
+# GODEBUG: go env -w calls it an unknown variable before Go 1.23, which names it with GOENV in checkEnvWrite.
+GODEBUG_OS_ONLY_SINCE = (1, 23)
+# The -insecure flag of go get, removed in Go 1.17 (cmd/go/internal/modget/get.go); from then on go get fails with:
+INSECURE_FLAG_REMOVED = (1, 17)
+INSECURE_FLAG_ERROR = 'go: -insecure flag is no longer supported; use GOINSECURE instead'
 # Newer keys, for a helpful message when the installed Go does not know them.
 KEY_SINCE = {'GOTOOLCHAIN': '1.21', 'GOARM64': '1.23', 'GORISCV64': '1.23', 'GOAUTH': '1.24', 'GOFIPS140': '1.24'}
 
@@ -583,15 +588,19 @@ def check_value(key, value):
     return value
 
 
-def check_key(key, known=None, version=None, where='settings'):
-    """Refuse keys go env -w/-u refuses; with the installed Go's keys, refuse keys it does not know."""
+def check_key(key, known=None, version=None, where='settings', os_only=True):
+    """Refuse keys go env -w/-u refuses; with the installed Go's keys, refuse keys it does not know.
+
+    os_only=False leaves OS-only keys to the check with the version, whose message quotes that Go's refusal.
+    """
     if not isinstance(key, str) or not _KEY_RE.match(key):
         raise ValueError('%s: %r is not a go env key (upper case letters, digits and _, such as GOPROXY)' % (where, key))
-    if key in OS_ONLY_KEYS:
-        raise ValueError('%s: %s can only be set in the OS environment; go env -w refuses it' % (where, key))
+    if key in OS_ONLY_KEYS and os_only:
+        raise ValueError('%s: %s can only be set in the OS environment; go env -w refuses it%s'
+                         % (where, key, go_refusal(key, version)))
     if key in READ_ONLY_KEYS:
         raise ValueError('%s: %s is computed by Go and cannot be modified with go env -w' % (where, key))
-    if known is None:
+    if known is None or key in OS_ONLY_KEYS:
         return
     since = UNLISTED_KEYS.get(key)
     if key in known or (since is not None and version is not None and version[:2] >= since):
@@ -601,16 +610,27 @@ def check_key(key, known=None, version=None, where='settings'):
                      % (where, key, version_text(version) if version else 'Go', hint))
 
 
+def go_refusal(key, version):
+    """What the target's go env -w says when it refuses an OS-only key (empty while the version is unknown)."""
+    if version is None:
+        return ''
+    if key == 'GODEBUG' and version[:2] < GODEBUG_OS_ONLY_SINCE:
+        said = 'unknown go command variable GODEBUG'
+    else:
+        said = '%s can only be set using the OS environment' % key
+    return ' (%s says "go: %s")' % (version_text(version), said)
+
+
 def check_request(settings, unset):
     """Checks of the options that need no go binary; return settings with string values."""
     if not isinstance(settings, dict):
         raise ValueError('settings: must be a dictionary of KEY: value')
     clean = {}
     for key, value in settings.items():
-        check_key(key)
+        check_key(key, os_only=False)
         clean[key] = check_value(key, value)
     for key in unset:
-        check_key(key, where='unset')
+        check_key(key, where='unset', os_only=False)
         if key in clean:
             raise ValueError('unset: %s is also in settings; name it in one of them' % key)
     if len(set(unset)) != len(unset):
@@ -627,8 +647,23 @@ def _public_match(globs):
     return None
 
 
-def downgrades(env):
-    """[{key, value, why}] for values that weaken Go's module integrity checks (values masked)."""
+def insecure_flag_reason(version):
+    """What GOFLAGS=-insecure does on this Go version (None: unknown, both)."""
+    removed = ('Go 1.17 removed it: go get fails with "%s" (other commands ignore it), so it weakens nothing; '
+               'use GOINSECURE for the module paths that need it' % INSECURE_FLAG_ERROR)
+    before = 'it lets go get fetch modules over plain HTTP and skips the checksum database'
+    if version is None:
+        return '-insecure: before Go 1.17 %s; %s' % (before, removed)
+    if version[:2] >= INSECURE_FLAG_REMOVED:
+        return '-insecure on %s: %s' % (version_text(version), removed)
+    return '-insecure on %s (before Go 1.17): %s' % (version_text(version), before)
+
+
+def downgrades(env, version=None):
+    """[{key, value, why}] for values the fleet's policy refuses as security downgrades (values masked).
+
+    Each why says what the value really does (on this Go version where that matters).
+    """
     found = []
 
     def add(key, why):
@@ -642,15 +677,18 @@ def downgrades(env):
         if probe:
             add(key, 'matches public modules such as %s: %s' % (probe, why))
     if env.get('GOINSECURE', '').strip():
-        add('GOINSECURE', 'modules matching it are fetched over plain HTTP or without certificate checks')
+        add('GOINSECURE', 'direct fetches of matching modules may use plain HTTP or skip certificate checks; it applies to '
+            'direct fetches only, and the checksum database still verifies those modules')
     for token in env.get('GOFLAGS', '').split():
         name, eq, arg = token.lstrip('-').partition('=')
         if name == 'insecure' and (not eq or arg in GO_TRUE):
-            add('GOFLAGS', '-insecure allows fetching over plain HTTP and skips certificate checks')
+            add('GOFLAGS', insecure_flag_reason(version))
             break
     first = re.split(r'[,|]', env.get('GOPROXY', ''))[0].strip()
     if first == 'direct':
-        add('GOPROXY', 'only direct: every module is fetched from its origin, with no proxy in front of it')
+        add('GOPROXY', "only direct: go.sum and the checksum database still verify every module, but there is no proxy's "
+            'immutable cache (a retag or deletion at the origin reaches you) and go runs git or other version-control '
+            "tools against each module's origin")
     return found
 
 
@@ -975,18 +1013,18 @@ class Run(object):
         if not 1 <= p['lock_timeout'] <= 3600:
             raise ValueError('lock_timeout: %s is out of range; use 1 to 3600 seconds' % p['lock_timeout'])
         writing = bool(settings or unset)
-        if writing:
-            refused = downgrades(settings)
-            if refused and not p['allow_insecure']:
-                raise ValueError('refusing security downgrades (set allow_insecure: true to accept them): '
-                                 + '; '.join('%s=%r: %s' % (f['key'], f['value'], f['why']) for f in refused))
-            for f in refused:
-                self.warn('insecure setting allowed by allow_insecure: %s=%s: %s' % (f['key'], f['value'], f['why']))
 
         go = Go(self.module, find_go(self.module, p['go']), self.secrets)
         before = self.state(go)
         if writing:
             self.check_against(go, before, settings, unset)
+            # the reasons depend on the Go version (GOFLAGS=-insecure), so the refusal comes after reading it
+            refused = downgrades(settings, before['version'])
+            if refused and not p['allow_insecure']:
+                raise ValueError('refusing security downgrades (set allow_insecure: true to accept them): '
+                                 + '; '.join('%s=%r: %s' % (f['key'], f['value'], f['why']) for f in refused))
+            for f in refused:
+                self.warn('insecure setting allowed by allow_insecure: %s=%s: %s' % (f['key'], f['value'], f['why']))
         managed = sorted(set(settings) | set(unset))
         for key in overridden_keys(managed, self.environ):
             self.warn('%s is set in the OS environment (%s=%s), which Go prefers over the env file: the env file value '
@@ -1020,7 +1058,7 @@ class Run(object):
             'env': mask_env(after['env']),
             'changed_keys': sorted(set(to_set) | set(to_unset)),
             'overridden': overridden_keys(managed, self.environ),
-            'insecure': downgrades(after['env']),
+            'insecure': downgrades(after['env'], after['version']),
             'modcache': modcache,
         }
         if self.module._diff:

@@ -33,10 +33,24 @@ description:
     Glob lists (GOPRIVATE, GONOPROXY, GONOSUMDB, GOINSECURE) with spaces, empty items or malformed patterns.
     Empty values, newlines and NUL, relative paths. Keys Go refuses (GOENV, GODEBUG, read-only keys)
     and keys unknown to the installed Go (for example GOTOOLCHAIN before Go 1.21).
+    For GOENV and GODEBUG the message quotes what the host's C(go env -w) says, which depends on its version.
+    Go before 1.23 calls GODEBUG an unknown variable; later releases say it can only be set using the OS environment.
+    A key that only newer Go refuses, such as GOROOT, fails with that Go's own message, which comes from the
+    private copy of the env file, so nothing changes.
     Each failure names the key, the value with credentials masked, and the reason. Nothing is written then.
   - Refuses security downgrades unless O(allow_insecure=true), and then warns.
     They are GOSUMDB=off, GONOSUMDB or GOPRIVATE matching public modules, any GOINSECURE,
     GOFLAGS with C(-insecure), and a GOPROXY that is only V(direct).
+    Each reason says what the value really does, on the host's Go version where that matters.
+    GOSUMDB=off, and GONOSUMDB or GOPRIVATE matching public modules, skip the checksum database.
+    GOINSECURE lets direct fetches of matching modules use plain HTTP or skip certificate checks; it applies to
+    direct fetches only, and the checksum database still verifies those modules.
+    GOFLAGS=-insecure allowed plain HTTP and skipped the checksum database before Go 1.17. On Go 1.17 and later
+    C(go get) fails with C(-insecure flag is no longer supported; use GOINSECURE instead), and other commands
+    ignore it.
+    A GOPROXY that is only V(direct) keeps every integrity check (go.sum and the checksum database). It gives up
+    the proxy's immutable cache, so a retag or deletion at the origin reaches you, and go runs git or other
+    version-control tools against each module's origin.
   - Warns about managed keys that the OS environment sets, because Go prefers those over the env file.
   - Credentials in proxy URLs (C(https://user:token@proxy)) are masked in results, diff, warnings and errors.
   - Env values, env file lines and go's messages are a CI job's to write. Results, diff, warnings and errors show control and
@@ -199,7 +213,7 @@ insecure:
       type: str
       sample: "off"
     why:
-      description: What the value weakens.
+      description: What the value really does, for the host's Go version where that matters (GOFLAGS=-insecure).
       type: str
       sample: "the checksum database is off: go.sum entries for new modules are trusted on first download"
 modcache:

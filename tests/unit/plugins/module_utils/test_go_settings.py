@@ -120,6 +120,18 @@ def test_good_values(key, value):
     assert gs.check_request({key: value}, []) == {key: str(value)}
 
 
+@pytest.mark.parametrize('key,version,said', [
+    ('GODEBUG', (1, 19, 8), '(go1.19.8 says "go: unknown go command variable GODEBUG")'),
+    ('GODEBUG', (1, 22, 12), '(go1.22.12 says "go: unknown go command variable GODEBUG")'),
+    ('GODEBUG', (1, 23, 5), '(go1.23.5 says "go: GODEBUG can only be set using the OS environment")'),
+    ('GOENV', (1, 13, 0), '(go1.13.0 says "go: GOENV can only be set using the OS environment")'),
+])
+def test_os_only_keys_quote_the_target_go(key, version, said):
+    with pytest.raises(ValueError) as e:
+        gs.check_key(key, GO119_KEYS, version)
+    assert str(e.value) == 'settings: %s can only be set in the OS environment; go env -w refuses it %s' % (key, said)
+
+
 @pytest.mark.parametrize('key,known,version,why', [
     ('GOENV', None, None, 'can only be set in the OS environment'),
     ('GODEBUG', None, None, 'can only be set in the OS environment'),
@@ -145,8 +157,10 @@ def test_keys_known_to_go119(key):
 
 
 def test_unset_checks():
+    # OS-only keys are refused once the Go version is known, so that the message quotes that Go's words
+    assert gs.check_request({}, ['GOENV']) == {}
     with pytest.raises(ValueError, match='unset: GOENV can only be set in the OS environment'):
-        gs.check_request({}, ['GOENV'])
+        gs.check_key('GOENV', GO119_KEYS, (1, 19, 8), where='unset')
     with pytest.raises(ValueError, match='unset: GOPROXY is also in settings'):
         gs.check_request({'GOPROXY': 'off'}, ['GOPROXY'])
     with pytest.raises(ValueError, match='unset: lists a key twice'):
@@ -251,6 +265,29 @@ def test_gosumdb_rejects_non_ed25519_key():
 ])
 def test_downgrades(env, keys):
     assert [f['key'] for f in gs.downgrades(env)] == keys
+
+
+@pytest.mark.parametrize('version,says,not_says', [
+    ((1, 16, 15), ['go1.16.15 (before Go 1.17)', 'plain HTTP', 'skips the checksum database'], ['no longer supported']),
+    ((1, 19, 8), ['go1.19.8', 'Go 1.17 removed it', gs.INSECURE_FLAG_ERROR, 'weakens nothing', 'GOINSECURE'],
+     ['plain HTTP']),
+    ((1, 23, 5), ['go1.23.5', gs.INSECURE_FLAG_ERROR], ['plain HTTP']),
+    (None, ['before Go 1.17', 'plain HTTP', gs.INSECURE_FLAG_ERROR], []),
+])
+def test_insecure_flag_reason_follows_the_go_version(version, says, not_says):
+    why = [f['why'] for f in gs.downgrades({'GOFLAGS': '-mod=mod -insecure'}, version)]
+    assert len(why) == 1
+    assert all(text in why[0] for text in says), why
+    assert not any(text in why[0] for text in not_says), why
+
+
+def test_direct_and_goinsecure_reasons_keep_integrity_checks():
+    why = dict((f['key'], f['why']) for f in gs.downgrades({'GOPROXY': 'direct', 'GOINSECURE': 'legacy.corp.example'}))
+    assert 'go.sum and the checksum database still verify every module' in why['GOPROXY']
+    assert "no proxy's immutable cache" in why['GOPROXY'] and 'version-control tools' in why['GOPROXY']
+    assert 'direct fetches only' in why['GOINSECURE'] and 'checksum database still verifies' in why['GOINSECURE']
+    for text in why.values():
+        assert 'integrity' not in text and 'skips checksum' not in text
 
 
 def test_downgrade_values_are_masked():
