@@ -77,7 +77,7 @@ def test_plist_owner_mode_and_keys(host):
         'Label': LABEL,
         'ProgramArguments': [SCRIPT],
         'RunAtLoad': True,
-        'StartInterval': 300,
+        'StartInterval': 600,  # the side effect's change (converge set 300)
         'StartCalendarInterval': [{'Minute': 0}, {'Minute': 30}],
         'StandardOutPath': '/var/log/cifleet.gotime.launchd_sync.log',
         'StandardErrorPath': '/var/log/cifleet.gotime.launchd_sync.log',
@@ -100,9 +100,10 @@ def test_script_and_directories_owner_and_mode(host):
 def test_launchd_loaded_the_installed_plist(host):
     out = host.check_output('launchctl print system/%s' % LABEL)
     assert 'path = %s' % PLIST in out
+    assert 'run interval = 600 seconds' in out  # launchd runs the changed plist (bootout, then bootstrap)
     loaded = json.loads(host.file('%s/launchd/%s.json' % (STATE, LABEL)).content_string)
     assert loaded['plist'] == host.file(PLIST).content_string
-    assert loaded['runs'] >= 1  # RunAtLoad ran it at bootstrap
+    assert loaded['runs'] >= 1 or loaded['pid']  # RunAtLoad started it at bootstrap
 
 
 def test_the_status_of_the_run_at_load(host):
