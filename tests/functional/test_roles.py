@@ -40,6 +40,8 @@ CASES = [
     ('launchd-no-servers', 'launchd_sync', {'launchd_sync_servers': []}, 'launchd_sync_servers is empty'),
     ('launchd-calendar-unknown-field', 'launchd_sync', {'launchd_sync_calendar_interval': [{'Second': 5}]},
      "launchd_sync_calendar_interval makes an invalid launchd job: StartCalendarInterval: unknown field 'Second'"),
+    ('launchd-bootstrap-timeout-0', 'launchd_sync', {'launchd_sync_bootstrap_timeout': 0},
+     'launchd_sync_bootstrap_timeout must be from 1 to 300 seconds, got 0'),
     ('launchd-state-choice', 'launchd_sync', {'launchd_sync_state': 'installed'}, 'launchd_sync_state'),
     ('launchd-relative-status', 'launchd_sync', {'launchd_sync_status_path': 'status.json'}, 'launchd_sync_status_path'),
     ('launchd-calendar-minute-75', 'launchd_sync', {'launchd_sync_calendar_interval': [{'Minute': 75}]},
