@@ -154,8 +154,9 @@ def test_failure_when_no_server_answers(host):
     assert status['offset'] is None
     # sntp's own error line, not the `}` that ends its last sntp_exchange dump.
     assert status['error'] == 'no server answered (127.0.0.2: sntp: Exchange failed: Timeout)'
-    # One dead server costs sntp's five tries of launchd_sync_sntp_timeout (2 s) each.
-    assert 10 <= took < 20
+    # One dead server costs sntp's five tries of launchd_sync_sntp_timeout (2 s) each (the upper
+    # bound leaves room for the emulator's start-up on a loaded machine, not for a sixth try).
+    assert 10 <= took < 25
 
 
 def test_launchd_rules_of_the_emulator(host):
