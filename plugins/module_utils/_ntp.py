@@ -32,6 +32,9 @@ STATUSES = ('ok', 'timeout', 'dns_error', 'kod', 'bad_reply', 'unsynchronized')
 MAX_ROOT_DISTANCE = 3.0
 # Frequency tolerance: dispersion grows by PHI seconds per second (RFC 5905).
 PHI = 15e-6
+# Floor of a root distance (ntpd's `tos mindist` default): below it, reading two clocks jitters more
+# than servers report, so truthful servers a few hundred microseconds apart would not intersect.
+MIN_ROOT_DISTANCE = 0.001
 
 NTP_VERSION = 4
 MODE_CLIENT = 3
@@ -115,7 +118,8 @@ def _measure(reply, cookie_sent, t1_ns, t4_ns):
     offset = (_seconds_between(t2, t1) + _seconds_between(t3, t4)) / 2
     delay = _seconds_between(t4, t1) - _seconds_between(t3, t2)
     precision = 2.0 ** packet.precision + LOCAL_PRECISION + PHI * _seconds_between(t4, t1)
-    root_distance = max(delay, 0.0) / 2 + packet.root_dispersion + packet.root_delay / 2 + precision
+    root_distance = max(MIN_ROOT_DISTANCE,
+                        max(delay, 0.0) / 2 + packet.root_dispersion + packet.root_delay / 2 + precision)
     sample.update(offset=offset, delay=delay, root_delay=packet.root_delay,
                   root_dispersion=packet.root_dispersion, root_distance=root_distance)
     if packet.leap == LEAP_UNSYNCHRONIZED or packet.stratum == 0 or packet.stratum >= STRATUM_UNSYNCHRONIZED:

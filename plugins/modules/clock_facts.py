@@ -224,8 +224,8 @@ ansible_facts:
                   type: float
                   sample: 0.0002
                 root_distance:
-                  description: Half the delay plus root dispersion, half the root delay and the precisions, in seconds; true time lies
-                               within C(offset) plus or minus this if the server is right.
+                  description: Half the delay plus root dispersion, half the root delay and the precisions, in seconds, at least
+                               0.001 (ntpd's C(mindist)); true time lies within C(offset) plus or minus this if the server is right.
                   type: float
                   sample: 0.0093
                 samples:
