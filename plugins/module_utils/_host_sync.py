@@ -334,7 +334,11 @@ def parse_chronyc_sources_csv(text):
 # launchd_sync status file (written by the launchd_sync role's job)
 
 LAUNCHD_ACTIONS = ('none', 'stepped', 'failed')
+LAUNCHD_TRIGGERS = ('schedule', 'job', 'manual')
 _LAUNCHD_KEYS = ('time', 'offset', 'action', 'server', 'error', 'threshold')
+# Written by gotime-clock (role clock_tool); absent from the older launchd_sync.sh status.
+_LAUNCHD_LISTS = ('servers', 'agreed', 'falsetickers')
+_LAUNCHD_OPTIONAL = _LAUNCHD_LISTS + ('trigger', 'error_bound', 'decision')
 _UTC_ISO8601 = re.compile(r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|\+00:00)$')
 
 
@@ -358,12 +362,21 @@ def _launchd_problem(data):
         return 'offset is neither a finite number nor null'
     if data['action'] not in LAUNCHD_ACTIONS:
         return 'action %r is not one of %s' % (data['action'], ', '.join(LAUNCHD_ACTIONS))
-    if not isinstance(data['server'], str):
-        return 'server is not a string'
+    if data['server'] is not None and not isinstance(data['server'], str):
+        return 'server is neither text nor null'
     if data['error'] is not None and not isinstance(data['error'], str):
         return 'error is neither text nor null'
     if not (_is_number(data['threshold']) and math.isfinite(data['threshold'])):
         return 'threshold is not a finite number'
+    for key in _LAUNCHD_LISTS:
+        if key in data and not (isinstance(data[key], list) and all(isinstance(name, str) for name in data[key])):
+            return '%s is not a list of server names' % key
+    if 'trigger' in data and data['trigger'] not in LAUNCHD_TRIGGERS:
+        return 'trigger %r is not one of %s' % (data['trigger'], ', '.join(LAUNCHD_TRIGGERS))
+    if data.get('error_bound') is not None and not (_is_number(data['error_bound']) and math.isfinite(data['error_bound'])):
+        return 'error_bound is neither a finite number nor null'
+    if data.get('decision') is not None and not isinstance(data['decision'], str):
+        return 'decision is neither text nor null'
     return None
 
 
@@ -388,13 +401,15 @@ def read_launchd_status(path):
     if problem:
         return _launchd_unreadable(path, problem)
     status = dict((key, data[key]) for key in _LAUNCHD_KEYS)
+    for key in _LAUNCHD_OPTIONAL:
+        status[key] = data.get(key, [] if key in _LAUNCHD_LISTS else None)
     status['offset'] = None if data['offset'] is None else float(data['offset'])
     status['threshold'] = float(data['threshold'])
     return status
 
 
 def _launchd_unreadable(path, why):
-    status = dict((key, None) for key in _LAUNCHD_KEYS)
+    status = dict((key, None) for key in _LAUNCHD_KEYS + _LAUNCHD_OPTIONAL)
     status['error'] = 'launchd_sync status file %s: %s' % (path, why)
     return status
 

@@ -399,7 +399,7 @@ ansible_facts:
                   type: str
                   sample: stepped
                 server:
-                  description: The server the job used.
+                  description: The server the job stepped from (a truechimer); null when no time was agreed.
                   type: str
                   sample: time.apple.com
                 error:
@@ -410,6 +410,33 @@ ansible_facts:
                   description: The job's step threshold in seconds.
                   type: float
                   sample: 1.0
+                servers:
+                  description: The servers asked (gotime-clock, role clock_tool); empty in an older launchd_sync status.
+                  type: list
+                  elements: str
+                  sample: [time.apple.com, time.cloudflare.com, pool.ntp.org]
+                agreed:
+                  description: The servers whose answers agreed (the majority the offset came from).
+                  type: list
+                  elements: str
+                  sample: [time.apple.com, time.cloudflare.com]
+                falsetickers:
+                  description: The servers that answered outside the agreed time, named and ignored.
+                  type: list
+                  elements: str
+                  sample: [pool.ntp.org]
+                trigger:
+                  description: What ran the check, V(schedule) (launchd job), V(job) (the pre-job guard) or V(manual); null in an older status.
+                  type: str
+                  sample: schedule
+                error_bound:
+                  description: Half-width of the agreed interval in seconds; null when no time was agreed.
+                  type: float
+                  sample: 0.0213
+                decision:
+                  description: The guard's decision (V(in_sync), V(stepped), V(refused_skewed), V(refused_no_source), V(warned_no_source)); null for other runs.
+                  type: str
+                  sample: null
             mdm:
               description:
                 - macOS only (null elsewhere) - the time settings a configuration profile (MDM payload C(com.apple.MCX)) manages.
