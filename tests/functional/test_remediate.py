@@ -23,6 +23,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 BIN = os.path.dirname(os.path.abspath(sys.executable))
 EMULATOR = os.path.join(ROOT, 'tests', 'darwin', 'darwin_emulator.py')
 PLAYBOOK = os.path.join(ROOT, 'playbooks', 'remediate.yml')
+CLOCK_TOOL = os.path.join(ROOT, 'roles', 'clock_tool', 'files', 'gotime-clock')
 SKEW = 300.0
 # host: (emulated clock offset from true time, certificate window kind, expected verdict before)
 MACS = {
@@ -89,7 +90,12 @@ def macs(tmp_path_factory):
             home = root / 'home'
             (home / 'modcache' / 'cache' / 'download').mkdir(parents=True)
             (home / 'modcache' / 'cache' / 'download' / 'stale.zip').write_text('retagged content')
+            # gotime-clock from this checkout, with the emulated sntp and this host's own status files.
+            config = work / ('clock-%s.conf' % name)
+            config.write_text('tool=%s\ntimeout=2\nbudget=10\nstatus=%s\ntextfile=%s\n'
+                              % (tools / 'sntp', root / 'status.json', root / 'clock.prom'))
             hosts[name] = {
+                'gotime_remediate_clock_tool': CLOCK_TOOL, 'gotime_remediate_clock_config': str(config),
                 'ansible_connection': 'local', 'ansible_python_interpreter': str(python),
                 'gotime_clock_ntp_servers': [s.label for s in servers], 'gotime_clock_ntp_timeout': 1.0,
                 'gotime_clock_https_date_urls': [], 'gotime_clock_cert_endpoints': [tls[window].endpoint],
@@ -144,6 +150,13 @@ def test_remediate_steps_skewed_macs_to_ok_and_is_idempotent(macs):
     assert abs(read_skew(macs['roots']['mac-tls'])) < 0.5
     assert read_skew(macs['roots']['mac-ok']) == 0.0
     assert first.stdout.count('within max_offset') >= 2  # the success_msg of "Require verdict ok after the step"
+    # the step went through gotime-clock: measured by majority, stepped, verified, recorded
+    assert first.stdout.count('trigger=manual action=stepped') == 2
+    for name in ('mac-skewed', 'mac-tls'):
+        with open(os.path.join(macs['roots'][name], 'status.json')) as handle:
+            recorded = json.load(handle)
+        assert recorded['action'] == 'stepped' and recorded['trigger'] == 'manual'
+        assert recorded['offset'] == pytest.approx(-SKEW, abs=0.5) and recorded['servers'] == ['127.0.0.1']
 
     second = remediate(macs)
     assert second.returncode == 0, second.stdout[-5000:] + second.stderr[-2000:]

@@ -15,8 +15,12 @@ import pytest
 
 LABEL = 'org.cifleet.gotime.clock-sync'
 PLIST = '/Library/LaunchDaemons/%s.plist' % LABEL
-SCRIPT_DIR = '/Library/Application Support/cifleet.gotime'
-SCRIPT = SCRIPT_DIR + '/launchd_sync.sh'
+LIBEXEC = '/usr/local/libexec/cifleet-gotime'
+SCRIPT = LIBEXEC + '/gotime-clock'
+STEP = LIBEXEC + '/gotime-step'
+GUARD = '/usr/local/bin/gotime-guard'
+CONFIG = '/usr/local/etc/cifleet-gotime/clock.conf'
+SERVERS = ['127.0.0.2', '127.0.0.3', '127.0.0.4']
 STATUS = '/var/db/cifleet.gotime/launchd_sync.json'
 CLOCK = '/var/db/darwin-emulator/clock.rc'
 STATE = '/var/db/darwin-emulator'
@@ -75,7 +79,7 @@ def test_plist_owner_mode_and_keys(host):
     job = plistlib.loads(plist.content)
     assert job == {
         'Label': LABEL,
-        'ProgramArguments': [SCRIPT],
+        'ProgramArguments': [SCRIPT, 'step', '--trigger', 'schedule'],
         'RunAtLoad': True,
         'StartInterval': 600,  # the side effect's change (converge set 300)
         'StartCalendarInterval': [{'Minute': 0}, {'Minute': 30}],
@@ -85,16 +89,22 @@ def test_plist_owner_mode_and_keys(host):
     assert host.check_output('plutil -lint %s' % PLIST) == '%s: OK' % PLIST
 
 
-def test_script_and_directories_owner_and_mode(host):
-    script = host.file(SCRIPT)
-    assert (script.uid, script.gid, script.mode) == (0, 0, 0o755)
-    lines = script.content_string.splitlines()
-    assert lines[0] == '#!/bin/sh'
-    assert lines[1:4] == MANAGED_HEADER
-    for path in (SCRIPT_DIR, '/var/db/cifleet.gotime'):
+def test_clock_tool_owner_and_mode(host):
+    for path in (SCRIPT, STEP, GUARD):
+        script = host.file(path)
+        assert (script.uid, script.gid, script.mode) == (0, 0, 0o755), path
+        assert script.content_string.startswith('#!/bin/sh\n')
+    config = host.file(CONFIG)
+    assert (config.uid, config.gid, config.mode) == (0, 0, 0o644)
+    lines = config.content_string.splitlines()
+    assert lines[:3] == MANAGED_HEADER
+    assert 'servers=127.0.0.2,127.0.0.3,127.0.0.4' in lines and 'tool=/usr/bin/sntp' in lines
+    assert 'status=/var/db/cifleet.gotime/launchd_sync.json' in lines and 'threshold=1.0' in lines
+    for path in (LIBEXEC, '/usr/local/etc/cifleet-gotime', '/var/db/cifleet.gotime'):
         directory = host.file(path)
         assert directory.is_directory
         assert (directory.uid, directory.gid, directory.mode) == (0, 0, 0o755)
+    assert not host.file('/Library/Application Support/cifleet.gotime').exists
 
 
 def test_launchd_loaded_the_installed_plist(host):
@@ -112,9 +122,11 @@ def test_the_status_of_the_run_at_load(host):
         assert time.monotonic() < deadline, 'the run at load did not finish in 60 s'
         time.sleep(0.2)
     status = json.loads(host.file(STATUS).content_string)
-    assert set(status) == {'time', 'offset', 'action', 'server', 'error', 'threshold'}
-    assert status['action'] == 'none'
+    assert set(status) == {'time', 'offset', 'action', 'server', 'error', 'threshold', 'servers', 'agreed',
+                           'falsetickers', 'trigger', 'error_bound', 'decision'}
+    assert status['action'] == 'none' and status['trigger'] == 'schedule'
     assert status['server'] == '127.0.0.2'
+    assert status['servers'] == SERVERS and status['agreed'] == SERVERS and status['falsetickers'] == []
     assert status['threshold'] == 1.0
     assert status['error'] is None
     assert abs(status['offset']) < 1.0
@@ -140,6 +152,7 @@ def test_step_past_the_threshold(host, style):
     assert status['action'] == 'stepped'
     assert status['offset'] == pytest.approx(-300, abs=0.5)
     assert abs(skew(host)) < 0.5  # the emulated sntp -sS corrected the emulated clock
+    assert 'gotime_clock_steps_total{trigger="schedule"} ' in host.file('/var/db/cifleet.gotime/clock.prom').content_string
     host.check_output('rm -f %s/sntp_style' % STATE)
 
 
@@ -165,3 +178,53 @@ def test_launchd_rules_of_the_emulator(host):
     host.check_output('cp %s /tmp/writable.plist && chmod 0666 /tmp/writable.plist' % PLIST)
     bad = host.run('launchctl bootstrap system /tmp/writable.plist')
     assert (bad.rc, bad.stderr.strip()) == (122, 'Bootstrap failed: 122: Path had bad ownership/permissions')
+
+
+@pytest.fixture
+def runner_user(host):
+    """A CI runner's user with the one sudoers rule of the contract (the job_guard role writes the real one)."""
+    host.check_output('id runner || useradd -m runner')
+    rule = '/etc/sudoers.d/gotime-test'
+    host.check_output("printf '%%s\\n' 'runner ALL=(root) NOPASSWD: %s \"\"' > %s.tmp && chmod 0440 %s.tmp && "
+                      "visudo -cf %s.tmp && mv %s.tmp %s" % (STEP, rule, rule, rule, rule, rule))
+    yield 'runner'
+    host.check_output('rm -f %s' % rule)
+
+
+def guard(host, user, *args):
+    return host.run('su -s /bin/sh %s -c %s' % (user, "'%s %s'" % (GUARD, ' '.join(args))))
+
+
+def test_guard_in_sync_runs_the_job(host, runner_user):
+    set_skew(host, '+0s')
+    result = guard(host, runner_user, '--status', '/tmp/guard-status.json', '--textfile', '/tmp/guard.prom')
+    assert result.rc == 0, result.stdout + result.stderr
+    assert result.stdout.startswith('gotime-guard: ok: clock in sync') and 'agreed by 3 of 3' in result.stdout
+
+
+def test_guard_steps_a_skewed_clock_through_sudo_and_verifies(host, runner_user):
+    set_skew(host, '+300s')
+    result = guard(host, runner_user, '--status', '/tmp/guard-status.json', '--textfile', '/tmp/guard.prom')
+    assert result.rc == 0, result.stdout + result.stderr
+    assert 'ok: clock was 300.0' in result.stdout and 'stepped and verified' in result.stdout
+    assert abs(skew(host)) < 0.5  # gotime-step (root, via sudo) stepped the emulated clock
+    status = json.loads(host.file(STATUS).content_string)
+    assert status['trigger'] == 'job' and status['action'] == 'stepped'
+    guard_status = json.loads(host.file('/tmp/guard-status.json').content_string)
+    assert guard_status['decision'] == 'stepped' and guard_status['offset'] == pytest.approx(-300, abs=0.5)
+
+
+def test_guard_without_the_sudoers_rule_refuses_and_names_the_fix(host):
+    host.check_output('id nosudo || useradd -m nosudo')
+    set_skew(host, '+300s')
+    try:
+        result = guard(host, 'nosudo', '--status', '/tmp/nosudo.json', '--textfile', '/tmp/nosudo.prom')
+    finally:
+        set_skew(host, '+0s')
+    assert result.rc == 1, result.stdout + result.stderr
+    assert 'refused: clock 300.0' in result.stdout and 'install the sudoers rule' in result.stdout
+
+
+def test_gotime_step_takes_no_arguments(host):
+    result = host.run('%s --trigger manual' % STEP)
+    assert result.rc == 64 and 'takes no arguments' in result.stderr
