@@ -53,6 +53,7 @@ demo: setup-test
 # Side-by-side benchmarks (root: chronyd on 127.0.0.2-5 port 123).
 bench: setup-test
 	scripts/loopback-dns $(BIN)/python bench/clock_facts_vs_ntpdate.py
+	scripts/loopback-dns $(BIN)/python bench/guard_vs_ntpdate.py --out bench/results/guard_vs_ntpdate.json
 	scripts/loopback-dns $(BIN)/python bench/go_env_bench.py
 	scripts/loopback-dns $(BIN)/python bench/report_bench.py --out bench/results/report_bench.json
 	$(BIN)/python bench/display_text_bench.py
