@@ -10,7 +10,9 @@ ntpdate (ntpsec's ntpdig) only speaks to port 123, so the lab is started under
   2. three good servers and the +300 s one, FALSETICKER_RUNS times each: how often each reports a
      wrong time (more than 1 s off; the host clock is true time here);
   3. the three silent servers with --timeout 5 --budget 2: the guard's total wall time against its
-     budget (target: at most budget + 0.5 s), and ntpdate's on the same servers.
+     budget (target: at most budget + 0.5 s), and ntpdate's on the same servers;
+  4. the script's own cost: the guard with a stand-in client (a sh script that prints a result line
+     at once) instead of ntpdig, so what is left is gotime-clock itself.
 
 The guard runs gotime-clock from this checkout with --no-step (nothing is ever stepped) and records
 into a temporary directory. Run as root: `make bench` or
@@ -138,6 +140,25 @@ def silent(records):
     return {'budget': BUDGET, 'guard_max_s': max(times), 'ntpdate_s': ntp_elapsed}
 
 
+def own_cost(records):
+    stand_in = os.path.join(records, 'instant-ntp')
+    with open(stand_in, 'w') as handle:
+        handle.write('#!/bin/sh\n# stand-in NTP client: answers at once for the host it is given\n'
+                     'echo "+0.000001 +/- 0.000100 $3"\n')
+    os.chmod(stand_in, 0o755)
+    times, cpu = [], []
+    for dummy in range(RUNS):
+        before = cpu_seconds()
+        elapsed, offset, rc, line = guard(GOOD, records, '--tool', stand_in)
+        cpu.append(cpu_seconds() - before)
+        if rc != 0:
+            raise SystemExit('guard with the stand-in client: rc %s: %s' % (rc, line))
+        times.append(elapsed)
+    print('4. gotime-guard itself (stand-in client that answers at once), %d runs' % RUNS)
+    print('   median %7.1f ms wall, %5.1f ms CPU' % (median_ms(times), median_ms(cpu)))
+    return {'runs': RUNS, 'median_ms': median_ms(times), 'cpu_ms': median_ms(cpu)}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--out', help='also write the figures as JSON here')
@@ -158,7 +179,8 @@ def main():
                 sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
                 sock.bind((address, 123))
                 sockets.append(sock)
-            figures = {'in_sync': in_sync(records), 'falseticker': falseticker(records), 'silent': silent(records)}
+            figures = {'in_sync': in_sync(records), 'falseticker': falseticker(records), 'silent': silent(records),
+                       'own_cost': own_cost(records)}
         finally:
             for sock in sockets:
                 sock.close()
