@@ -52,6 +52,11 @@ def test_result_lines_of_each_format(name, expected):
     ('sntp_kod_dump.txt', 69, 'Exchange failed: Kiss of death'),
     ('ntpdig_no_reply.txt', 1, 'no eligible servers'),
     ('ntpdig_lookup_failure.txt', 1, 'lookup of ip6-localhost failed, errno -2 = Name or service not known; no eligible servers'),
+    # recorded Apple sntp output kept by the macOS command emulator (tests/darwin/recorded, sources in its README)
+    ('../../darwin/recorded/sntp_dead_server.stderr', 69, 'Exchange failed: Timeout; Clock select failed'),
+    ('../../darwin/recorded/sntp_timeout_dump.txt', 69, 'Exchange failed: Timeout; Clock select failed'),
+    ('../../darwin/recorded/sntp_dns_failure_dump.txt', 69, 'Exchange failed: DNS lookup failure'),
+    ('../../darwin/recorded/sntp_unsynchronized_dump.txt', 69, 'Exchange failed: Server not synchronized'),
 ])
 def test_errors_come_from_the_tools_own_error_lines(name, rc, reason):
     assert parse(name, rc) == 'fail ' + reason
