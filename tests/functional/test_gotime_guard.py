@@ -13,6 +13,7 @@ import json
 import os
 import pathlib
 import pwd
+import re
 import shutil
 import socket
 import subprocess
@@ -168,9 +169,11 @@ def test_silent_servers_are_bounded_by_the_budget(lab, script, records):
     assert proc.elapsed < 4.0, proc.elapsed
     assert proc.stderr == ''
     assert 'no agreed time: no server answered' in proc.stdout
-    assert '127.0.20.7: no reply within the timeout' in proc.stdout
+    # ntpdig's own words when it gave up first (its -t is a second under the budget-capped timeout),
+    # else the kill's
+    assert re.search(r'127\.0\.20\.7: (no eligible servers|no reply within the timeout)', proc.stdout), proc.stdout
     # no query outlives the guard
-    leftovers = subprocess.run(['pgrep', '-u', 'nobody', '-f', 'ntpdig -t 4 127.0.20.'], capture_output=True, text=True, check=False)
+    leftovers = subprocess.run(['pgrep', '-u', 'nobody', '-f', 'ntpdig -t [0-9]+ 127.0.20.'], capture_output=True, text=True, check=False)
     assert leftovers.stdout == ''
 
 
