@@ -224,3 +224,9 @@ def test_step_refuses_a_config_others_could_write(tmp_path):
     proc = subprocess.run([SCRIPT, 'step', '--config', str(conf)], capture_output=True, text=True, timeout=30, check=False)
     assert proc.returncode == 77
     assert 'is not root-owned or is group/world writable' in proc.stderr and proc.stdout == ''
+
+
+def test_jitter_under_a_millisecond_is_no_disagreement(tmp_path):
+    # ntpdig reports errors of about 0.1 ms on loopback; two truthful servers 0.5 ms apart still agree
+    lines = select(tmp_path, ['a ok 0.0000 0.0001', 'b ok 0.0005 0.0001', 'c ok 300.0 0.0001'], 3)
+    assert lines[0].split()[3:] == ['2', '3'] and 'falseticker c 300.000000' in lines
