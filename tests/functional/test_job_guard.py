@@ -26,6 +26,8 @@ from support.ansible_env import ansible_env
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.path.dirname(os.path.abspath(sys.executable))
 FIXTURES = os.path.join(ROOT, 'tests', 'fixtures', 'job_guard')
+# Role clock_tool's measuring script; gotime-guard is `gotime-clock guard` from its installed path.
+CLOCK_SCRIPT = os.path.join(ROOT, 'roles', 'clock_tool', 'files', 'gotime-clock')
 USER = 'gotime-ci-runner'
 SUDOERS_NAME = 'cifleet-gotime-test-%d' % os.getpid()
 HOOK_KEY = 'ACTIONS_RUNNER_HOOK_JOB_STARTED'
@@ -161,7 +163,8 @@ def run_role(paths, state, fail=False, **overrides):
         'job_guard_step_command': paths['step'],
         'job_guard_hook_dir': paths['hook_dir'],
         'job_guard_sudoers_name': SUDOERS_NAME,
-        'job_guard_servers': ['127.0.0.2', '127.0.0.3', '127.0.0.4'],
+        # Loopback addresses where no NTP server listens (the real guard below finds no agreed time).
+        'job_guard_servers': ['127.0.31.1', '127.0.31.2', '127.0.31.3'],
         'job_guard_budget': 15,
         # The system paths of this machine stay out of it.
         '__job_guard_gitlab_system_configs': [],
@@ -284,7 +287,7 @@ def test_github_hook_runs_the_guard_as_the_runner_user_and_passes_its_status(ins
         assert proc.returncode == int(guard_rc), proc.stderr
         lines = calls(host)
         uid = pwd.getpwnam(USER).pw_uid
-        assert lines[0] == 'guard uid=%d args=--budget 15 --servers 127.0.0.2,127.0.0.3,127.0.0.4' % uid
+        assert lines[0] == 'guard uid=%d args=--budget 15 --servers 127.0.31.1,127.0.31.2,127.0.31.3' % uid
         if runner == host['github'][1] and guard_rc == '0':
             assert lines[1:] == ['their-github-hook.sh uid=%d' % uid]
         else:
@@ -355,6 +358,32 @@ def test_skewed_guard_steps_through_sudo_as_root(installed, host):
     proc = as_runner(host, ['bash', '-e', env[HOOK_KEY]])
     assert proc.returncode == 0, proc.stderr
     assert calls(host)[1:] == ['step uid=0 args=0']
+
+
+@pytest.mark.parametrize('policy, expected_rc, expected', [
+    ('fail', 2, 'gotime-guard: refused: no agreed time'),
+    ('warn', 0, 'gotime-guard: warning: the job runs on an unverified clock'),
+])
+def test_real_guard_decides_the_job(installed, host, policy, expected_rc, expected):
+    """The collection's own gotime-guard (role clock_tool's gotime-clock) behind each hook, as the runner user.
+
+    No NTP server answers on the configured loopback addresses, so the guard finds no agreed time:
+    its policy decides, and each runner's hook passes the guard's status and line on.
+    """
+    clock = other_user.readable_copy(CLOCK_SCRIPT, host['top'])
+    write(host['guard'], '#!/bin/sh\nexec %s guard --no-step --timeout 1 --on-no-source %s --status %s --textfile %s "$@"\n'
+          % (clock, policy, os.path.join(host['log'], 'status.json'), os.path.join(host['log'], 'guard.prom')), 0o755)
+    try:
+        github = dotenv(os.path.join(host['github'][0], '.env'))
+        gitlab = {r['name']: r for r in tomlkit.parse(read(host['gitlab'])).unwrap()['runners']}['quick-shell']
+        for argv in (['bash', '-e', github[HOOK_KEY]], ['bash', '-c', 'set -eo pipefail\n' + gitlab['pre_build_script']],
+                     [os.path.join(host['hooks'], 'pre-bootstrap')]):
+            proc = as_runner(host, argv)
+            assert proc.returncode == expected_rc, (argv, proc.stdout, proc.stderr)
+            assert expected in proc.stdout, (argv, proc.stdout, proc.stderr)
+            assert '127.0.31.1' in proc.stdout
+    finally:
+        write(host['guard'], STAND_IN_GUARD % {'rc': host['rc'], 'log': host['log'], 'step': host['step']}, 0o755)
 
 
 def test_absent_restores_every_runner_file_byte_for_byte(installed, host):
