@@ -57,6 +57,7 @@ bench: setup-test
 	scripts/loopback-dns $(BIN)/python bench/go_env_bench.py
 	scripts/loopback-dns $(BIN)/python bench/report_bench.py --out bench/results/report_bench.json
 	$(BIN)/python bench/display_text_bench.py
+	scripts/loopback-dns $(BIN)/python bench/report_cache_bench.py --out bench/results/report_cache_bench.json
 
 # go_env's property test with 500 random sequences instead of make test's 10 (minutes; for the benchmark machine).
 property-long: setup-test

@@ -19,25 +19,59 @@ except ImportError:  # an ansible-core without unsafe_proxy never templates data
     def wrap_var(value):
         return value
 
+from ansible_collections.cifleet.gotime.plugins.plugin_utils import _fact_cache
 from ansible_collections.cifleet.gotime.plugins.plugin_utils import _fleet_report
 from ansible_collections.cifleet.gotime.plugins.plugin_utils import _fleet_report_html
 
 FORMATS = ('json', 'csv', 'html', 'prometheus')
 
 
-def fleet_report_record(clock_result, go_result=None, failed_task=None):
+def fleet_report_record(clock_result, go_result=None, failed_task=None, origin='controller', recorder=None):
     """Registered clock_facts (or ansible_failed_result) and go_env results -> the host's cached record."""
     try:
-        return wrap_var(_fleet_report.make_record(clock_result, go_result, failed_task))
+        return wrap_var(_fleet_report.make_record(clock_result, go_result, failed_task, origin=origin, recorder=recorder))
     except ValueError as exc:
         raise AnsibleFilterError(str(exc))
 
 
-def fleet_report(hostvars, hosts, failed_hosts=None, fact='gotime_report', generated_at=None, title=None):
-    """hostvars and a list of host names -> the fleet report document."""
+def read_cache(cache, fact):
+    """Every record of a fact cache ({} or None plugin: the configured one) and where they came from."""
+    if not isinstance(cache, dict):
+        raise AnsibleFilterError('fleet_report: cache must be a dict with plugin, connection, prefix, timeout (each optional)')
+    options = dict((k, v) for k, v in cache.items() if k != 'plugin')
+    try:
+        source = _fact_cache.FactCache(cache.get('plugin'), options)
+        records = _fact_cache.read_records(source, fact)
+    except _fact_cache.CacheError as exc:
+        raise AnsibleFilterError('fleet_report: %s' % exc)
+    return records, {'kind': 'fact_cache', 'plugin': source.plugin, 'connection': source.connection, 'prefix': source.prefix,
+                     'timeout': source.timeout, 'cache_hosts': len(records)}
+
+
+def fleet_report(hostvars, hosts, failed_hosts=None, fact='gotime_report', generated_at=None, title=None, records=None,
+                 max_age=None, source=None, cache=None):
+    """hostvars and a list of host names -> the fleet report document.
+
+    records: {host: record} read from a fact cache (lookup cifleet.gotime.fleet_records); when given, it is the
+    only source of records: its hosts are all reported and a host of hosts that it lacks is missing.
+    cache: read the records of that fact cache here instead ({} the configured one), so that a large fleet's
+    records never travel through Ansible variables.
+    """
     if isinstance(hosts, str) or not hasattr(hosts, '__iter__'):
         raise AnsibleFilterError('fleet_report: hosts must be a list of inventory host names')
-    records = {}
+    if cache is not None:
+        records, source = read_cache(cache, fact)
+    if records is not None and not isinstance(records, dict):
+        raise AnsibleFilterError('fleet_report: records must be a dict of host name to record (lookup cifleet.gotime.fleet_records)')
+    if records is not None:
+        cached = records
+        records = dict((str(h), cached.get(h)) for h in hosts)
+        records.update((str(h), r) for h, r in cached.items())
+        if source is not None:
+            source = dict(source, inventory_only_hosts=len(set(records) - set(str(h) for h in cached)))
+        hosts = []
+    else:
+        records = {}
     for host in hosts:
         host = str(host)
         try:
@@ -47,7 +81,7 @@ def fleet_report(hostvars, hosts, failed_hosts=None, fact='gotime_report', gener
         facts = host_vars.get('ansible_facts') or {}
         records[host] = facts.get(fact)
     try:
-        return _fleet_report.build(records, failed_hosts, generated_at, title)
+        return _fleet_report.build(records, failed_hosts, generated_at, title, max_age=max_age, source=source)
     except ValueError as exc:
         raise AnsibleFilterError(str(exc))
 

@@ -20,9 +20,13 @@ column is protected by the renderer it goes through.
 
 import csv
 import datetime
+import functools
 import io
 import json
 import math
+import os
+import re
+import socket
 import traceback
 
 from ansible_collections.cifleet.gotime.plugins.module_utils import _display_text
@@ -35,9 +39,14 @@ except ImportError:
     HAS_JMESPATH = False
     JMESPATH_IMPORT_ERROR = traceback.format_exc()
 
-SCHEMA_VERSION = '1.0'
+SCHEMA_VERSION = '1.1'
 FORMAT = 'cifleet.gotime.fleet_report'
-RECORD_VERSION = 1
+# 2: records carry `origin` (who measured, when, with which collection version).
+RECORD_VERSION = 2
+# Where a record came from: a controller's report.yml run, or the agent itself (ansible-pull, playbooks/record.yml).
+ORIGIN_MODES = ('controller', 'pull')
+# A record older than this (seconds) is shown as stale, with its age (fleet_report_max_age).
+DEFAULT_MAX_AGE = 7200
 
 VERDICTS = ('ok', 'skewed', 'tls_window', 'no_time_source')
 STATUSES = ('ok', 'unreachable', 'failed', 'missing')
@@ -74,9 +83,20 @@ SUMMARY_QUERIES = {
 }
 
 
+# Exactly these types are kept as they are (floats are checked: NaN and infinities become None).
+_PLAIN_SCALARS = (str, int, bool, type(None))
+
+
 def plain_data(value):
     """Deep copy into plain dict/list/str/int/float/bool/None (drops Ansible's tagged and lazy types;
     a non-finite float becomes None)."""
+    kind = type(value)
+    if kind in _PLAIN_SCALARS:
+        return value  # exactly a plain type (not a subclass): nothing to drop; the common case, kept fast
+    if kind is dict:
+        return dict((k if type(k) is str else str(k), plain_data(v)) for k, v in value.items())
+    if kind is list:
+        return [plain_data(v) for v in value]
     if isinstance(value, dict):
         return dict((str(k), plain_data(v)) for k, v in value.items())
     if isinstance(value, (list, tuple)):
@@ -104,23 +124,64 @@ def _result_error(result):
     return msg
 
 
-def make_record(clock_result, go_result=None, failed_task=None):
+@functools.lru_cache(maxsize=None)
+def collection_version():
+    """This collection's version: MANIFEST.json of an installed copy, else galaxy.yml of a checkout."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    try:
+        with open(os.path.join(root, 'MANIFEST.json')) as handle:
+            return str(json.load(handle)['collection_info']['version'])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    try:
+        with open(os.path.join(root, 'galaxy.yml')) as handle:
+            match = re.search(r'^version:\s*["\']?([^"\'\s#]+)', handle.read(), re.MULTILINE)
+    except OSError:
+        match = None
+    return match.group(1) if match else None
+
+
+def _iso_utc(posix):
+    moment = datetime.datetime.fromtimestamp(posix, datetime.timezone.utc)
+    return moment.isoformat(timespec='milliseconds').replace('+00:00', 'Z')
+
+
+def record_origin(mode, clock=None, recorder=None, now=None):
+    """Who recorded a measurement, when, and with which collection version (what merging records needs).
+
+    mode: controller (report.yml on a controller) or pull (the agent recording itself). measured_at is the
+    recorder's clock; in pull mode the recorder is the measured host, so its measured offset (true minus
+    host time) is added when there is one, which keeps a skewed agent's record from looking older or newer.
+    """
+    if mode not in ORIGIN_MODES:
+        raise ValueError('fleet_report_record: origin must be one of %s, got %r' % (', '.join(ORIGIN_MODES), mode))
+    now = parse_time(now) if now is not None else datetime.datetime.now(datetime.timezone.utc).timestamp()
+    offset = (clock or {}).get('offset') if mode == 'pull' else None
+    if isinstance(offset, (int, float)) and not isinstance(offset, bool):
+        now += offset
+    return {'mode': mode, 'recorder': str(recorder or socket.gethostname()), 'measured_at': _iso_utc(now),
+            'collection_version': collection_version()}
+
+
+def make_record(clock_result, go_result=None, failed_task=None, origin='controller', recorder=None, now=None):
     """Build the cached per-host record from registered task results.
 
     clock_result: the clock_facts result (or, in a rescue, ansible_failed_result);
-    go_result: the go_env result, None when the task did not run.
+    go_result: the go_env result, None when the task did not run;
+    origin, recorder, now: see record_origin (recorder defaults to this machine's host name, now to its clock).
     """
     if not isinstance(clock_result, dict):
         raise ValueError('fleet_report_record: the clock_facts result must be a dict, got %s' % type(clock_result).__name__)
     clock_result = plain_data(clock_result)
-    record = {'record_version': RECORD_VERSION, 'status': 'ok', 'error': None, 'failed_task': None, 'clock': None, 'go': None}
+    clock = (clock_result.get('ansible_facts') or {}).get('gotime_clock')
+    record = {'record_version': RECORD_VERSION, 'status': 'ok', 'error': None, 'failed_task': None, 'clock': None, 'go': None,
+              'origin': record_origin(origin, clock if isinstance(clock, dict) else None, recorder, now)}
     if clock_result.get('unreachable'):
         record.update(status='unreachable', error=_result_error(clock_result), failed_task=failed_task)
         return record
     if clock_result.get('failed'):
         record.update(status='failed', error=_result_error(clock_result), failed_task=failed_task)
         return record
-    clock = (clock_result.get('ansible_facts') or {}).get('gotime_clock')
     if not isinstance(clock, dict):
         record.update(status='failed', error='clock_facts returned no gotime_clock fact', failed_task=failed_task)
         return record
@@ -224,9 +285,36 @@ def _empty_clock():
     return out
 
 
-def host_entry(host, record, failed_in_run=False):
-    """Project one host's cached record onto the report's host entry."""
+def record_freshness(record, now, max_age):
+    """The host entry's `record` part: when and by whom it was measured, its age and whether it is stale.
+
+    A record without origin (record_version 1) is dated by the host's checked_at. A record with no date
+    at all is stale: it cannot be shown as current.
+    """
+    if record is None:
+        return None
+    origin = record.get('origin') if isinstance(record.get('origin'), dict) else {}
+    measured_at = origin.get('measured_at') or (record.get('clock') or {}).get('checked_at')
+    when = parse_time(measured_at)
+    age = None if when is None else round(max(now - when, 0.0), 3)
+    return {
+        'measured_at': measured_at if when is not None else None,
+        'age': age,
+        'stale': age is None or age > max_age,
+        'mode': origin.get('mode') if origin.get('mode') in ORIGIN_MODES else 'unknown',
+        'recorder': origin.get('recorder'),
+        'collection_version': origin.get('collection_version'),
+    }
+
+
+def host_entry(host, record, failed_in_run=False, now=None, max_age=DEFAULT_MAX_AGE):
+    """Project one host's cached record onto the report's host entry.
+
+    now (POSIX seconds, default the controller clock) and max_age (seconds) decide record.age and record.stale.
+    """
     record = plain_data(record) if isinstance(record, dict) else None
+    if now is None:
+        now = datetime.datetime.now(datetime.timezone.utc).timestamp()
     entry = {'host': str(host), 'status': 'ok', 'error': None, 'failed_task': None}
     if record is None:
         if failed_in_run:
@@ -251,6 +339,7 @@ def host_entry(host, record, failed_in_run=False):
         entry['go'] = None
         entry['state'] = entry['status']
     entry['rank'] = STATES.index(entry['state'])
+    entry['record'] = record_freshness(record, now, max_age)
     return entry
 
 
@@ -263,7 +352,28 @@ def summarize(hosts):
     if not HAS_JMESPATH:
         raise ValueError('fleet_report: the jmespath Python library is required on the controller')
     data = {'hosts': hosts}
-    return dict((name, jmespath.search(query, data)) for name, query in SUMMARY_QUERIES.items())
+    summary = dict((name, jmespath.search(query, data)) for name, query in SUMMARY_QUERIES.items())
+    summary.update(summarize_records(hosts))
+    return summary
+
+
+def summarize_records(hosts):
+    """Where the records came from (origin mode, recorder) and which are stale, oldest first."""
+    origins = dict((mode, 0) for mode in ORIGIN_MODES + ('unknown', 'no_record'))
+    recorders = {}
+    stale = []
+    for entry in hosts:
+        record = entry.get('record')
+        if record is None:
+            origins['no_record'] += 1
+            continue
+        origins[record['mode']] += 1
+        if record.get('recorder') is not None:
+            recorders[record['recorder']] = recorders.get(record['recorder'], 0) + 1
+        if record['stale']:
+            stale.append({'host': entry['host'], 'age': record['age'], 'measured_at': record['measured_at']})
+    stale.sort(key=lambda s: (-(s['age'] if s['age'] is not None else float('inf')), s['host']))
+    return {'origins': origins, 'recorders': dict(sorted(recorders.items())), 'stale': stale}
 
 
 def utc_now():
@@ -271,16 +381,31 @@ def utc_now():
     return now.isoformat(timespec='seconds').replace('+00:00', 'Z')
 
 
-def build(records, failed_hosts=None, generated_at=None, title=None):
-    """records: {host: record or None}. Returns the report document (plain data)."""
+def build(records, failed_hosts=None, generated_at=None, title=None, max_age=None, source=None):
+    """records: {host: record or None}. Returns the report document (plain data).
+
+    max_age: freshness limit in seconds (default DEFAULT_MAX_AGE), measured against generated_at;
+    source: where the records were read, e.g. {'kind': 'fact_cache', 'plugin': ..., 'cache_hosts': N, 'inventory_hosts': N}.
+    """
+    max_age = DEFAULT_MAX_AGE if max_age is None else max_age
+    if isinstance(max_age, str) and max_age.strip().isdigit():
+        max_age = int(max_age)  # from -e on the command line
+    if isinstance(max_age, bool) or not isinstance(max_age, (int, float)) or max_age <= 0:
+        raise ValueError('fleet_report: max_age must be a number of seconds above 0, got %r' % (max_age,))
+    generated_at = generated_at or utc_now()
+    now = parse_time(generated_at)
+    if now is None:
+        raise ValueError('fleet_report: generated_at must be UTC ISO 8601 (e.g. 2026-11-27T18:00:00Z), got %r' % (generated_at,))
     failed_hosts = set(failed_hosts or [])
-    hosts = [host_entry(host, record, host in failed_hosts) for host, record in records.items()]
+    hosts = [host_entry(host, record, host in failed_hosts, now, max_age) for host, record in records.items()]
     hosts.sort(key=_sort_key)
     return {
         'format': FORMAT,
         'schema_version': SCHEMA_VERSION,
-        'generated_at': generated_at or utc_now(),
+        'generated_at': generated_at,
         'title': title or 'Fleet clock and Go posture',
+        'max_age': max_age,
+        'source': plain_data(source) if source else {'kind': 'play'},
         'summary': summarize(hosts),
         'hosts': hosts,
     }
@@ -298,6 +423,8 @@ CSV_COLUMNS = (
     'last_sync_time', 'last_sync_action', 'last_sync_error',
     'soonest_expiry_endpoint', 'soonest_expiry_seconds', 'certificate_problems',
     'go_status', 'goproxy', 'gosumdb', 'go_insecure', 'reason', 'error',
+    # The record: when and by whom measured, its age at report time and whether it is past max_age.
+    'measured_at', 'record_age_seconds', 'stale', 'origin', 'recorder', 'collection_version',
 )
 
 
@@ -341,7 +468,14 @@ def csv_row(entry):
         'go_insecure': '; '.join('%s=%s' % (i.get('key'), i.get('value')) for i in go.get('insecure') or []),
         'reason': entry.get('reason'), 'error': entry.get('error'),
     }
+    row.update(_csv_record(entry.get('record')))
     return [_csv_value(row[c]) for c in CSV_COLUMNS]
+
+
+def _csv_record(record):
+    record = record or {}
+    return {'measured_at': record.get('measured_at'), 'record_age_seconds': record.get('age'), 'stale': record.get('stale'),
+            'origin': record.get('mode'), 'recorder': record.get('recorder'), 'collection_version': record.get('collection_version')}
 
 
 def render_csv(doc):
@@ -423,9 +557,19 @@ def render_prometheus(doc):
           {}, parse_time(doc['generated_at']))
     for state in STATES:
         m.add('gotime_fleet_hosts', 'Hosts per report state.', {'state': state}, doc['summary']['states'].get(state, 0))
+    for origin, count in (doc['summary'].get('origins') or {}).items():
+        m.add('gotime_fleet_records', 'Hosts per record origin (controller, pull, unknown, no_record).', {'origin': origin}, count)
+    m.add('gotime_fleet_stale_records', 'Hosts whose record is older than the report max_age.', {},
+          len(doc['summary'].get('stale') or []))
     for entry in doc['hosts']:
         host = entry['host']
         sync = entry.get('host_sync') or {}
+        record = entry.get('record')
+        if record:
+            m.add('gotime_host_record_age_seconds', 'Age of the host record at report time (measured_at to generated_at).',
+                  {'host': host, 'origin': record.get('mode'), 'recorder': record.get('recorder')}, record.get('age'))
+            m.add('gotime_host_record_stale', '1 when the host record is older than the report max_age (or undated).',
+                  {'host': host}, record.get('stale'))
         m.add('gotime_host_up', '1 when the host was measured in the report run, 0 when unreachable, failed or missing.',
               {'host': host, 'status': entry['status']}, entry['status'] == 'ok')
         m.add('gotime_host_info', 'Host labels: platform and time sync daemon.',

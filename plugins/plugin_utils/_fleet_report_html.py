@@ -210,13 +210,49 @@ def _hosts_table(hosts):
         rows.append(
             '<tr class="host-row" data-host="%s" data-state="%s"><td>%s</td><td>%s</td><td class="num">%s</td><td class="num">%s</td>'
             '<td class="num">%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>' % (
-                _e(entry['host']), _e(entry['state']), _e(entry['host']), _badge(entry['state']), _e(fmt_offset(entry.get('offset'))),
+                _e(entry['host']), _e(entry['state']), _e(entry['host']), _badge(entry['state']) + _stale_mark(entry),
+                _e(fmt_offset(entry.get('offset'))),
                 _e('%.6f s' % entry['error_bound'] if isinstance(entry.get('error_bound'), (int, float)) else ''),
                 _e('%g s' % entry['max_offset'] if isinstance(entry.get('max_offset'), (int, float)) else ''),
                 _sync_cell(entry), cert_cell, _go_cell(entry.get('go')), _e(detail)))
     return ('<table id="hosts"><thead><tr><th>host</th><th>state</th><th>offset</th><th>error bound</th><th>max_offset</th>'
             '<th>host sync</th><th>certificate expiry</th><th>go env posture</th><th>reason or error</th></tr></thead>'
             '<tbody>%s</tbody></table>' % ''.join(rows))
+
+
+def _stale_mark(entry):
+    """A stale record is never shown as current: its state cell says stale and how old."""
+    record = entry.get('record') or {}
+    if not record.get('stale'):
+        return ''
+    age = record.get('age')
+    return ' <span class="bad stale">stale: %s</span>' % _e('measured %s ago' % fmt_seconds(age) if age is not None else 'undated record')
+
+
+def _records(doc):
+    """Where the records came from and which are stale (older than the report's max_age)."""
+    summary = doc['summary']
+    source = doc.get('source') or {}
+    origins = summary.get('origins') or {}
+    parts = ['%d %s' % (count, _e(origin.replace('_', ' '))) for origin, count in origins.items() if count]
+    recorders = ', '.join('%s: %d' % (_e(name), count) for name, count in (summary.get('recorders') or {}).items())
+    where = _e(source.get('kind') or 'play')
+    if source.get('plugin'):
+        where += ' %s' % _e(source['plugin'])
+        if source.get('cache_hosts') is not None:
+            where += ' (%d hosts in the cache, %d more in the inventory only)' % (source['cache_hosts'], source.get('inventory_only_hosts') or 0)
+    out = ['<p id="record-origins">Records from %s: %s. Recorded by %s. Stale after %s.</p>' % (
+        where, ', '.join(parts) or 'none', recorders or 'nobody', _e(fmt_seconds(doc.get('max_age'))))]
+    stale = summary.get('stale') or []
+    if stale:
+        rows = ['<tr class="stale-row" data-host="%s"><td>%s</td><td>%s</td><td>%s</td></tr>' % (
+            _e(s['host']), _e(s['host']), _e(fmt_seconds(s['age']) if s['age'] is not None else 'unknown'), _e(s['measured_at']))
+            for s in stale]
+        out.append('<table id="stale-records"><thead><tr><th>host</th><th>age</th><th>measured at</th></tr></thead>'
+                   '<tbody>%s</tbody></table>' % ''.join(rows))
+    else:
+        out.append('<p id="stale-records">No stale record.</p>')
+    return ''.join(out)
 
 
 def _not_measured(hosts):
@@ -283,6 +319,7 @@ def render_html(doc):
         '<p class="meta">Hosts worst first. Bars: offset; whiskers: error bound; green band: plus or minus max_offset.</p>',
         chart(hosts),
         '<h2>Hosts</h2>', _hosts_table(hosts),
+        '<h2>Records and freshness</h2>', _records(doc),
         '<h2>Unreachable and failed hosts</h2>', _not_measured(hosts),
         '<h2>Go env posture</h2>', _go_posture(hosts),
         '<h2>Certificates</h2>', _certificates(hosts),

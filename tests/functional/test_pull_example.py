@@ -15,6 +15,7 @@ import sys
 import pytest
 import yaml
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible_collections.cifleet.gotime.plugins.module_utils._fleet_record_spec import ARGUMENT_SPEC
 from ansible_collections.cifleet.gotime.plugins.filter.launchd_plist import check_job
 
 from support.ansible_env import ansible_env
@@ -161,6 +162,12 @@ def test_every_fleet_variable_is_a_role_option_of_the_right_type():
         given = {name: value for name, value in fleet.items() if name in options}
         result = ArgumentSpecValidator(options).validate(given)
         assert not result.error_messages, (role, result.error_messages)
+    # The record playbook's settings: options of the cifleet.gotime.fleet_record action it passes them to.
+    record = dict((name[len('gotime_record_'):], value) for name, value in fleet.items() if name.startswith('gotime_record_'))
+    assert sorted(record) == ['cache_plugin', 'cache_prefix', 'cache_timeout', 'spool']
+    result = ArgumentSpecValidator(ARGUMENT_SPEC).validate(dict(record, record={}))
+    assert not result.error_messages, result.error_messages
+    known.update('gotime_record_' + name for name in record)
     assert sorted(set(fleet) - known) == []
     # The launchd_sync calendar also passes the plist checks the role applies.
     check_job({'Label': 'org.cifleet.gotime.clock-sync', 'ProgramArguments': ['/bin/true'],
@@ -179,13 +186,14 @@ def test_the_inventory_gives_localhost_the_fleets_variables(tmp_path):
     assert host['ansible_connection'] == 'local'
 
 
-def test_local_yml_runs_both_site_plays_on_localhost(tmp_path):
+def test_local_yml_runs_both_site_plays_and_the_record_play_on_localhost(tmp_path):
     env = ansible_env(str(tmp_path))
     proc = subprocess.run([os.path.join(BIN, 'ansible-playbook'), '-i', 'inventory/hosts.yml', '--list-hosts',
                            'local.yml'],
                           cwd=EXAMPLE, capture_output=True, text=True, env=env, timeout=120, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     plays = [line.strip() for line in proc.stdout.splitlines() if line.strip().startswith('play #')]
-    assert len(plays) == 2, proc.stdout
-    assert proc.stdout.count('pattern: [\'localhost\']') == 2, proc.stdout
-    assert proc.stdout.count('hosts (1):') == 2, proc.stdout
+    assert len(plays) == 3, proc.stdout
+    assert proc.stdout.count('pattern: [\'localhost\']') == 3, proc.stdout
+    assert proc.stdout.count('hosts (1):') == 3, proc.stdout
+    assert "play #3 (localhost): Record this host in the fleet's fact cache" in proc.stdout

@@ -144,13 +144,28 @@ def kind_of(index):
     return KINDS[index % len(KINDS)]
 
 
-def records(count, make_record):
-    """{host: record} for count hosts; make_record is _fleet_report.make_record (the code under test)."""
+RECORDER = 'controller-1.lab'
+
+
+def origin_of(index):
+    """Every third host records itself (ansible-pull), the others are measured by a controller."""
+    return 'pull' if index % 3 == 2 else 'controller'
+
+
+def records(count, make_record, measured_at=None):
+    """{host: record} for count hosts; make_record is _fleet_report.make_record (the code under test).
+
+    Each record is measured at CHECKED_AT plus its index in seconds (or at measured_at(index), an ISO
+    8601 string), by RECORDER or, for pull hosts, by the host itself.
+    """
     out = {}
     for index in range(count):
         kind = kind_of(index)
         clock = clock_result(index, kind)
         failed_task = 'Measure clock offset, host sync and certificate windows' if kind in ('unreachable', 'failed') else None
         go = None if failed_task else go_result(kind)
-        out[host_name(index)] = make_record(clock, go, failed_task)
+        origin = origin_of(index)
+        when = measured_at(index) if measured_at else _iso(CHECKED_AT + datetime.timedelta(seconds=index))
+        out[host_name(index)] = make_record(clock, go, failed_task, origin=origin,
+                                            recorder=host_name(index) if origin == 'pull' else RECORDER, now=when)
     return out

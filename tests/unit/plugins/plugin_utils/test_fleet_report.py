@@ -51,8 +51,10 @@ def test_record_of_a_measured_host_keeps_the_fact_and_the_go_posture():
 def test_record_of_an_unreachable_host_names_the_error_and_task():
     record = fr.make_record({'unreachable': True, 'msg': 'ssh: connect to host a port 22: Connection refused'},
                             None, 'Measure clock offset, host sync and certificate windows')
-    assert record == {'record_version': 1, 'status': 'unreachable', 'error': 'ssh: connect to host a port 22: Connection refused',
+    origin = record.pop('origin')
+    assert record == {'record_version': 2, 'status': 'unreachable', 'error': 'ssh: connect to host a port 22: Connection refused',
                       'failed_task': 'Measure clock offset, host sync and certificate windows', 'clock': None, 'go': None}
+    assert origin['mode'] == 'controller' and origin['recorder'] and fr.parse_time(origin['measured_at']) is not None
 
 
 def test_record_of_a_module_failure_adds_the_last_stderr_line():
@@ -184,13 +186,23 @@ def test_schema_rejects_a_document_with_an_unknown_state(validator):
     assert not validator.is_valid(doc)
 
 
-def test_generated_at_is_the_only_field_that_depends_on_the_render():
+def without_render_time(doc):
+    """The document less generated_at and what follows from it: each record's age and stale flag, the stale list."""
+    doc.pop('generated_at')
+    doc['summary'].pop('stale')
+    for entry in doc['hosts']:
+        if entry['record']:
+            entry['record'].pop('age')
+            entry['record'].pop('stale')
+    return doc
+
+
+def test_generated_at_and_record_ages_are_the_only_fields_that_depend_on_the_render():
     records = fs.records(24, fr.make_record)
     first = json.loads(fr.render_json(fr.build(records)))
     second = json.loads(fr.render_json(fr.build(json.loads(json.dumps(records)), generated_at=GENERATED_AT)))
-    assert re.match(r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$', first.pop('generated_at'))
-    second.pop('generated_at')
-    assert first == second
+    assert re.match(r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$', first['generated_at'])
+    assert without_render_time(first) == without_render_time(second)
 
 
 # ---------------------------------------------------------------- CSV

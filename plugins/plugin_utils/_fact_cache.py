@@ -1,0 +1,181 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, cifleet maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+# This plugin_utils is PRIVATE and should only be used by this collection.
+"""Fleet records in Ansible's fact caches: read every host of a configured cache, write one record.
+
+Only Ansible's own cache plugins move data (cache_loader: the configured fact_caching plugin and its
+settings, or a named one such as community.general.redis with options given here). Nothing here
+speaks to Redis or files directly.
+"""
+
+import re
+
+from ansible import constants as C
+from ansible.plugins.loader import cache_loader
+
+from ansible_collections.cifleet.gotime.plugins.plugin_utils import _fleet_report
+
+# Our option names -> the cache plugins' own option names (the same for jsonfile, yaml, redis, memcached, ...).
+CACHE_OPTIONS = {'connection': '_uri', 'prefix': '_prefix', 'timeout': '_timeout'}
+# host:port:db:password (optionally tls://) and sentinel "h:p;h:p;db:password": the password is the part to hide.
+_PASSWORD_RES = (re.compile(r'^((?:tls://)?(?:[^:;]+|\[[^]]+\]):\d+:\d+):(.+)$'), re.compile(r'^(.*;\d+):(.+)$'))
+
+
+class CacheError(Exception):
+    """The fact cache could not be opened, read or written; the message names the cache (never its password)."""
+
+
+def _password(connection):
+    for pattern in _PASSWORD_RES:
+        match = pattern.match(connection or '')
+        if match:
+            return match.group(2)
+    return None
+
+
+def mask_connection(connection):
+    """A cache connection string fit to print: a Redis password becomes ****."""
+    if connection is None:
+        return None
+    connection = str(connection)
+    password = _password(connection)
+    return connection[:len(connection) - len(password)] + '****' if password else connection
+
+
+class FactCache:
+    """One cache plugin instance: plugin None means the configured one (fact_caching / ANSIBLE_CACHE_PLUGIN).
+
+    options: connection, prefix, timeout (the plugin's _uri, _prefix, _timeout); an option left out is the
+    plugin's own setting (ansible.cfg [defaults] fact_caching_*, ANSIBLE_CACHE_PLUGIN_* environment).
+    """
+
+    def __init__(self, plugin=None, options=None):
+        self.plugin = str(plugin or C.CACHE_PLUGIN)
+        options = dict((k, v) for k, v in (options or {}).items() if v is not None)
+        unknown = sorted(set(options) - set(CACHE_OPTIONS))
+        if unknown:
+            raise CacheError('unknown cache option %s: use %s' % (', '.join(unknown), ', '.join(sorted(CACHE_OPTIONS))))
+        self._secret = _password(options.get('connection'))
+        direct = dict((CACHE_OPTIONS[k], v) for k, v in options.items())
+        try:
+            self._cache = cache_loader.get(self.plugin, **direct)
+        except Exception as exc:  # a plugin raises what it likes (AnsibleError, ImportError, ...)
+            raise CacheError(self._message('cannot be opened', exc))
+        self._raw = getattr(self._cache, '__wrapped__', self._cache)
+        connection = options.get('connection')
+        if connection is None:
+            try:
+                connection = self._raw.get_option('_uri')
+            except (KeyError, AttributeError):
+                connection = None
+        if self._secret is None:
+            self._secret = _password(connection)
+        self.connection = mask_connection(connection)
+        self.prefix = self._option('_prefix')
+        if self.prefix is None and hasattr(self._raw, '_get_cache_file_name'):
+            # File caches (jsonfile, yaml, pickle) store unprefixed keys then, but their keys() calls len(prefix).
+            self._raw.set_option('_prefix', '')
+        # Seconds after which the plugin itself drops a record (0: never); such a record cannot be reported stale.
+        self.timeout = self._option('_timeout')
+
+    def _option(self, name):
+        try:
+            return self._raw.get_option(name)
+        except (KeyError, AttributeError):
+            return None
+
+    def describe(self):
+        parts = [self.plugin]
+        if self.connection:
+            parts.append(self.connection)
+        if self.prefix:
+            parts.append('prefix %s' % self.prefix)
+        return ' '.join(parts)
+
+    def _message(self, what, exc):
+        text = '%s: %s' % (type(exc).__name__, exc) if str(exc) else type(exc).__name__
+        if self._secret:
+            text = text.replace(self._secret, '****')
+        where = self.describe() if hasattr(self, 'connection') else self.plugin
+        return 'the fact cache %s %s (%s)' % (where, what, text)
+
+    def keys(self):
+        """Every host name in the cache.
+
+        ansible-core 2.19 prefixes keys with a schema id in a wrapper around the plugin, and that wrapper
+        compares them as text: bytes from a plugin (community.general.redis) are decoded first.
+        """
+        try:
+            raw_keys = list(self._raw.keys())
+        except Exception as exc:
+            raise CacheError(self._message('cannot be read', exc))
+        names = []
+        restore = getattr(self._cache, '_restore_key', None)
+        for key in raw_keys:
+            if isinstance(key, bytes):
+                key = key.decode('utf-8', 'replace')
+            key = restore(key) if restore is not None else key
+            if key is not None:
+                names.append(key)
+        return sorted(set(names))
+
+    def get(self, host):
+        """The host's cached facts, {} when the cache has none."""
+        try:
+            facts = self._cache.get(host)
+        except KeyError:
+            return {}
+        except Exception as exc:
+            raise CacheError(self._message('cannot be read', exc))
+        return facts if isinstance(facts, dict) else {}
+
+    def set(self, host, facts):
+        try:
+            self._cache.set(host, facts)
+        except Exception as exc:
+            raise CacheError(self._message('cannot be written', exc))
+
+    def delete(self, host):
+        try:
+            self._cache.delete(host)
+        except KeyError:
+            pass
+        except Exception as exc:
+            raise CacheError(self._message('cannot be written', exc))
+
+
+def read_records(cache, fact='gotime_report'):
+    """{host: record} for every host in the cache (None where the host has facts but no record)."""
+    records = {}
+    for host in cache.keys():
+        record = cache.get(host).get(fact)
+        records[host] = record if isinstance(record, dict) else None
+    return records
+
+
+def measured_at(record):
+    origin = (record or {}).get('origin') if isinstance(record, dict) else None
+    when = (origin or {}).get('measured_at') if isinstance(origin, dict) else None
+    if when is None and isinstance(record, dict):
+        when = (record.get('clock') or {}).get('checked_at')
+    return _fleet_report.parse_time(when)
+
+
+def write_record(cache, host, record, fact='gotime_report'):
+    """Put the record into the host's cached facts, keeping its other facts.
+
+    The newer measurement wins: a record older than the cached one (a late spool flush, a slower
+    controller) leaves the cache as it is. Returns 'written' or 'kept_newer'.
+    """
+    facts = dict(cache.get(host))
+    current = facts.get(fact)
+    new_time, current_time = measured_at(record), measured_at(current)
+    if isinstance(current, dict) and current_time is not None and (new_time is None or current_time > new_time):
+        return 'kept_newer'
+    facts[fact] = record
+    cache.set(host, facts)
+    return 'written'
