@@ -94,7 +94,7 @@ def plain_data(value):
     if kind in _PLAIN_SCALARS:
         return value  # exactly a plain type (not a subclass): nothing to drop; the common case, kept fast
     if kind is dict:
-        return dict((k if type(k) is str else str(k), plain_data(v)) for k, v in value.items())
+        return dict((str(k), plain_data(v)) for k, v in value.items())
     if kind is list:
         return [plain_data(v) for v in value]
     if isinstance(value, dict):
