@@ -285,17 +285,19 @@ class BadPattern(Exception):
     pass
 
 
-def _scan_chunk(pattern):
+def _scan_chunk(pattern, i):
+    """Go's scanChunk by index: (star, chunk start, chunk end); the rest of the pattern starts at chunk end."""
+    n = len(pattern)
     star = False
-    while pattern and pattern[0] == '*':
-        pattern = pattern[1:]
+    while i < n and pattern[i] == '*':
+        i += 1
         star = True
+    start = i
     in_range = False
-    i = 0
-    while i < len(pattern):
+    while i < n:
         c = pattern[i]
         if c == '\\':
-            if i + 1 < len(pattern):
+            if i + 1 < n:
                 i += 1
         elif c == '[':
             in_range = True
@@ -304,48 +306,54 @@ def _scan_chunk(pattern):
         elif c == '*' and not in_range:
             break
         i += 1
-    return star, pattern[:i], pattern[i:]
+    return star, start, i
 
 
-def _get_esc(chunk):
-    if not chunk or chunk[0] in '-]':
+def _get_esc(pattern, i, end):
+    """Go's getEsc: (character, index after it) of a range bound in pattern[i:end]."""
+    if i >= end or pattern[i] in '-]':
         raise BadPattern()
-    if chunk[0] == '\\':
-        chunk = chunk[1:]
-        if not chunk:
+    if pattern[i] == '\\':
+        i += 1
+        if i >= end:
             raise BadPattern()
-    r, rest = chunk[0], chunk[1:]
-    if not rest:
+    i += 1
+    if i >= end:
         raise BadPattern()
-    return r, rest
+    return pattern[i - 1], i
 
 
-def _match_chunk(chunk, s):
-    """(rest of s, matched); raise BadPattern for a malformed chunk even after a mismatch."""
+def _match_chunk(pattern, i, end, s, j):
+    """Go's matchChunk on pattern[i:end] against s[j:]: (index in s after the chunk, matched).
+
+    Raise BadPattern for a malformed chunk even after a mismatch.
+    """
+    n = len(s)
     failed = False
-    while chunk:
-        if not failed and not s:
+    while i < end:
+        if not failed and j >= n:
             failed = True
-        c = chunk[0]
+        c = pattern[i]
         if c == '[':
             r = None
             if not failed:
-                r, s = s[0], s[1:]
-            chunk = chunk[1:]
+                r = s[j]
+                j += 1
+            i += 1
             negated = False
-            if chunk and chunk[0] == '^':
+            if i < end and pattern[i] == '^':
                 negated = True
-                chunk = chunk[1:]
+                i += 1
             matched = False
             nrange = 0
             while True:
-                if chunk and chunk[0] == ']' and nrange > 0:
-                    chunk = chunk[1:]
+                if i < end and pattern[i] == ']' and nrange > 0:
+                    i += 1
                     break
-                lo, chunk = _get_esc(chunk)
+                lo, i = _get_esc(pattern, i, end)
                 hi = lo
-                if chunk[0] == '-':
-                    hi, chunk = _get_esc(chunk[1:])
+                if pattern[i] == '-':
+                    hi, i = _get_esc(pattern, i + 1, end)
                 if r is not None and lo <= r <= hi:
                     matched = True
                 nrange += 1
@@ -353,52 +361,56 @@ def _match_chunk(chunk, s):
                 failed = True
         elif c == '?':
             if not failed:
-                if s[0] == '/':
+                if s[j] == '/':
                     failed = True
-                s = s[1:]
-            chunk = chunk[1:]
+                j += 1
+            i += 1
         else:
             if c == '\\':
-                chunk = chunk[1:]
-                if not chunk:
+                i += 1
+                if i >= end:
                     raise BadPattern()
             if not failed:
-                if chunk[0] != s[0]:
+                if pattern[i] != s[j]:
                     failed = True
-                s = s[1:]
-            chunk = chunk[1:]
+                j += 1
+            i += 1
     if failed:
-        return '', False
-    return s, True
+        return n, False
+    return j, True
 
 
 def path_match(pattern, name):
-    """Go's path.Match: * and ? do not cross '/'; raise BadPattern for a malformed pattern."""
-    while pattern:
-        star, chunk, pattern = _scan_chunk(pattern)
-        if star and not chunk:
-            return '/' not in name
-        rest, ok = _match_chunk(chunk, name)
-        if ok and (not rest or pattern):
-            name = rest
+    """Go's path.Match: * and ? do not cross '/'; raise BadPattern for a malformed pattern.
+
+    Indexes into pattern and name like Go's string slices, so the cost is linear in the pattern.
+    """
+    p, end, j, n = 0, len(pattern), 0, len(name)
+    while p < end:
+        star, start, p = _scan_chunk(pattern, p)
+        if star and start == p:
+            return name.find('/', j) < 0
+        k, ok = _match_chunk(pattern, start, p, name, j)
+        if ok and (k == n or p < end):
+            j = k
             continue
         if star:
             found = False
-            i = 0
-            while i < len(name) and name[i] != '/':
-                rest, ok = _match_chunk(chunk, name[i + 1:])
-                if ok and not (not pattern and rest):
-                    name = rest
+            i = j
+            while i < n and name[i] != '/':
+                k, ok = _match_chunk(pattern, start, p, name, i + 1)
+                if ok and not (p == end and k < n):
+                    j = k
                     found = True
                     break
                 i += 1
             if found:
                 continue
-        while pattern:
-            star, chunk, pattern = _scan_chunk(pattern)
-            _match_chunk(chunk, '')
+        while p < end:
+            star, start, p = _scan_chunk(pattern, p)
+            _match_chunk(pattern, start, p, '', 0)
         return False
-    return not name
+    return j == n
 
 
 def match_prefix_patterns(globs, target):

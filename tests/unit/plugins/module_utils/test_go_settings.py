@@ -344,6 +344,40 @@ def test_path_match_bad_pattern(pattern, name):
         gs.path_match(pattern, name)
 
 
+# 200 kB patterns as a CI job may write them: linear index walk, same results as short ones.
+BIG = 200000
+
+
+@pytest.mark.parametrize('pattern,name,matched', [
+    ('a' * BIG, 'a' * BIG, True),
+    ('a' * BIG, 'a' * (BIG - 1) + 'b', False),
+    ('*' * BIG + 'x', 'xxx', True),
+    ('?' * BIG, 'a' * BIG, True),
+    ('?' * BIG, 'a' * (BIG - 1), False),
+    ('[a-z]' * (BIG // 5), 'q' * (BIG // 5), True),
+    ('a*' + 'b' * BIG, 'a' + 'b' * BIG, True),
+    ('corp.example/' + 'x' * BIG, 'corp.example/repo', False),
+])
+def test_path_match_long_pattern(pattern, name, matched):
+    assert gs.path_match(pattern, name) is matched
+
+
+def test_path_match_long_malformed_pattern():
+    with pytest.raises(gs.BadPattern):
+        gs.path_match('x' * BIG + '[', 'y')
+
+
+def test_long_glob_values():
+    value = 'corp.example/' + 'x' * BIG
+    gs.check_glob_list('GOPRIVATE', value)
+    assert gs.downgrades({'GOPRIVATE': value, 'GONOSUMDB': value}) == []
+    public = ','.join(['corp%d.example/%s' % (n, 'x' * 100) for n in range(2000)] + ['golang.org/*'])
+    assert len(public) > BIG
+    assert [d['key'] for d in gs.downgrades({'GOPRIVATE': public})] == ['GOPRIVATE']
+    with pytest.raises(ValueError, match='item 2 .* malformed'):
+        gs.check_glob_list('GONOPROXY', 'corp.example,' + 'y' * BIG + '[')
+
+
 @pytest.mark.parametrize('globs,target,matched', [
     ('*.corp.example', 'git.corp.example/team/repo', True),
     ('corp.example', 'corp.example/x/y', True),
