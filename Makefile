@@ -8,25 +8,33 @@ export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.cache/collections
 export ANSIBLE_HOME := $(CURDIR)/.cache/ansible-home
 export ANSIBLE_LOCAL_TEMP := $(CURDIR)/.cache/ansible-tmp
 REPORT_DIR ?= $(CURDIR)/reports
+# `make report INVENTORY=path/to/fleet.yml` reports on a real fleet; the default is this machine.
+INVENTORY ?= $(CURDIR)/inventory/localhost.yml
 
-.PHONY: setup setup-test report test lint sanity units matrix functional integration molecule demo bench property-long clean
+.PHONY: setup setup-dev setup-test report test bootstrap-tests lint sanity units matrix functional integration molecule demo bench property-long clean
 
+# What `make report` needs and nothing more: ansible-core and the modules' libraries.
 setup:
-	@scripts/bootstrap venv
+	@scripts/bootstrap venv report
 	@scripts/bootstrap collection
 
-setup-test: setup
+# The test tool chain (molecule, ansible-lint, ansible-builder, the `ansible` bundle, ...).
+setup-dev:
+	@scripts/bootstrap venv dev
+	@scripts/bootstrap collection
+
+setup-test: setup-dev
 	@scripts/bootstrap apt tests/apt-packages.txt
 
 report: setup
-	ansible-playbook playbooks/report.yml -e gotime_report_dir=$(REPORT_DIR)
+	ansible-playbook -i $(INVENTORY) playbooks/report.yml -e gotime_report_dir=$(REPORT_DIR)
 
-test: lint sanity units matrix functional integration molecule
+test: lint sanity units matrix bootstrap-tests functional integration molecule
 
-lint: setup
+lint: setup-dev
 	ansible-lint --offline
 
-sanity: setup
+sanity: setup-dev
 	scripts/ansible-test sanity --venv --python 3.11 --color no
 
 units: setup-test
@@ -36,6 +44,12 @@ units: setup-test
 # one venv each; the main series is what `units` and `sanity` run on .venv.
 matrix: setup-test
 	scripts/test-matrix
+
+# The set-up scripts themselves: interpreter choice, and a fresh copy's lean `make report`
+# (pip reaches the package index, so this runs outside scripts/loopback-dns; the report it
+# runs is given an inventory whose only time source is a chronyd on loopback).
+bootstrap-tests: setup-test
+	pytest -q tests/bootstrap
 
 functional: setup-test
 	scripts/loopback-dns pytest -q tests/functional

@@ -31,7 +31,7 @@ MODULES = ('clock_facts', 'go_env')
 # Top-level directories and files of the checkout that are for development only.
 DEV_DIRS = ('tests', 'molecule', 'bench', 'scripts', 'execution-environment', 'reports', 'inventory',
             '.cache', '.venv', '.git', '.github', '.ci')
-DEV_FILES = ('Makefile', 'requirements-dev.txt', 'ansible.cfg', 'pytest.ini', '.gitignore', '.ansible-lint')
+DEV_FILES = ('Makefile', 'requirements-dev.txt', 'requirements-report.txt', 'ansible.cfg', 'pytest.ini', '.gitignore', '.ansible-lint')
 # What users run or read: every file of these directories in the clean copy must be in the tarball.
 SHIPPED_DIRS = ('plugins', 'roles', 'playbooks', 'docs', 'meta', 'examples')
 SHIPPED_FILES = ('plugins/modules/clock_facts.py', 'plugins/modules/go_env.py', 'meta/runtime.yml',
@@ -244,7 +244,7 @@ def test_introspect_reads_the_installed_requirements(installed):
 
 def test_ee_definition_pins_what_is_tested():
     definition = read_yaml(EE_DIR, 'execution-environment.yml')
-    with open(os.path.join(ROOT, 'requirements-dev.txt')) as handle:
+    with open(os.path.join(ROOT, 'requirements-report.txt')) as handle:
         tested_core = re.search(r'^ansible-core==\S+$', handle.read(), re.M).group(0)
     assert definition['dependencies']['ansible_core']['package_pip'] == tested_core
     galaxy = read_yaml(ROOT, 'galaxy.yml')
