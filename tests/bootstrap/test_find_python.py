@@ -37,7 +37,7 @@ class Machine(object):
         env = {'PATH': str(self.bin), 'GOTIME_PYTHON_DIRS': str(self.brew)}
         if python:
             env['PYTHON'] = python
-        return subprocess.run([shutil.which('bash'), FIND_PYTHON], env=env,
+        return subprocess.run([shutil.which('bash'), FIND_PYTHON], env=env, check=False,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
 
 
