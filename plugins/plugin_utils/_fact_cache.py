@@ -65,6 +65,8 @@ class FactCache:
             self._cache = cache_loader.get(self.plugin, **direct)
         except Exception as exc:  # a plugin raises what it likes (AnsibleError, ImportError, ...)
             raise CacheError(self._message('cannot be opened', exc))
+        if self._cache is None:  # ansible-core before 2.17 returns None for an unknown plugin name
+            raise CacheError(self._message('cannot be opened', LookupError('no cache plugin of that name')))
         self._raw = getattr(self._cache, '__wrapped__', self._cache)
         connection = options.get('connection')
         if connection is None:
