@@ -40,7 +40,7 @@ KEYS = {
 }
 
 sys.path.insert(0, COLLECTIONS)
-from ansible_collections.cifleet.gotime.plugins.module_utils import _go_settings  # noqa: E402
+from ansible_collections.cifleet.gotime.plugins.module_utils import _go_env_modcache  # noqa: E402
 
 
 def playbook(tasks, out):
@@ -131,13 +131,13 @@ def modcache_decision(work, files, rounds):
     decision, walk = [], []
     for _i in range(max(rounds, 20)):
         started = time.perf_counter()
-        real = _go_settings.modcache_guard(cache, [home], goroot, os.path.join(home, 'go'),
-                                           os.path.join(home, '.config', 'go', 'env'))
-        exists, held = _go_settings.modcache_state(real)
+        real = _go_env_modcache.modcache_guard(cache, [home], goroot, os.path.join(home, 'go'),
+                                               os.path.join(home, '.config', 'go', 'env'))
+        exists, held = _go_env_modcache.modcache_state(real)
         decision.append(time.perf_counter() - started)
         assert exists and held
         started = time.perf_counter()
-        counted = _go_settings.count_entries(cache, limit=10 ** 9)
+        counted = _go_env_modcache.count_entries(cache, limit=10 ** 9)
         walk.append(time.perf_counter() - started)
     return {'files': made, 'entries': counted, 'decision_ms': statistics.median(decision) * 1000,
             'decision_max_ms': max(decision) * 1000, 'walk_ms': statistics.median(walk) * 1000}

@@ -236,7 +236,7 @@ modcache:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.cifleet.gotime.plugins.module_utils._display_text import message, module_result
-from ansible_collections.cifleet.gotime.plugins.module_utils._go_settings import GoMissing, run_module
+from ansible_collections.cifleet.gotime.plugins.module_utils._go_env_run import GoMissing, run_module
 
 
 def main():

@@ -24,7 +24,9 @@ import zipfile
 
 import pytest
 
-from ansible_collections.cifleet.gotime.plugins.module_utils import _go_settings as gs
+from ansible_collections.cifleet.gotime.plugins.module_utils import _go_env_checks
+from ansible_collections.cifleet.gotime.plugins.module_utils import _go_env_keys
+from ansible_collections.cifleet.gotime.plugins.module_utils import _go_env_plan
 from test_go_env_property import installed_gos
 
 from lab import other_user
@@ -439,7 +441,7 @@ def test_downgrades_refused_by_default_allowed_with_a_warning(lab):
     assert r['after_refused']['stat']['mtime'] * 1e9 == pytest.approx(before[1], abs=1e3)
     refusal = dict(zip([k for k, _v in DOWNGRADES], [res['msg'] for res in r['refused']['results']]))
     # the reasons say what each setting does on this Go (1.19): -insecure only breaks go get, direct keeps checksums
-    assert '-insecure on go1.19.8: Go 1.17 removed it: go get fails with "%s"' % gs.INSECURE_FLAG_ERROR in refusal['GOFLAGS']
+    assert '-insecure on go1.19.8: Go 1.17 removed it: go get fails with "%s"' % _go_env_keys.INSECURE_FLAG_ERROR in refusal['GOFLAGS']
     assert 'go.sum and the checksum database still verify every module' in refusal['GOPROXY']
     assert 'the checksum database still verifies those modules' in refusal['GOINSECURE']
     for (key, value), result in zip(DOWNGRADES, r['allowed']['results']):
@@ -731,19 +733,19 @@ def test_reasons_quote_what_the_installed_go_does(go, tmp_path):
     """The Go words our messages quote are what this Go says: go env -w GODEBUG, go get with GOFLAGS=-insecure."""
     env = {'HOME': str(tmp_path), 'PATH': SYSTEM_PATH, 'GOENV': str(tmp_path / 'env'), 'GOPROXY': 'off',
            'GOFLAGS': '-mod=mod'}
-    version = gs.parse_version(subprocess.run([go, 'version'], capture_output=True, text=True, check=True).stdout)
-    for key in sorted(gs.OS_ONLY_KEYS):
+    version = _go_env_keys.parse_version(subprocess.run([go, 'version'], capture_output=True, text=True, check=True).stdout)
+    for key in sorted(_go_env_keys.OS_ONLY_KEYS):
         proc = subprocess.run([go, 'env', '-w', key + '=x'], env=env, cwd='/', capture_output=True, text=True, check=False)
         assert proc.returncode != 0 and not (tmp_path / 'env').exists()
-        assert '"%s"' % proc.stderr.strip() in gs.go_refusal(key, version), (proc.stderr, gs.go_refusal(key, version))
-    why = gs.downgrades({'GOFLAGS': '-insecure'}, version)[0]['why']
+        assert '"%s"' % proc.stderr.strip() in _go_env_checks.go_refusal(key, version), (proc.stderr, _go_env_checks.go_refusal(key, version))
+    why = _go_env_plan.downgrades({'GOFLAGS': '-insecure'}, version)[0]['why']
     env['GOFLAGS'] = '-insecure'
     mod = module_dir(tmp_path)
     got = subprocess.run([go, 'get', 'example.com/x@v1.0.0'], env=env, cwd=mod, capture_output=True, text=True, check=False)
     listed = subprocess.run([go, 'list', '-m'], env=env, cwd=mod, capture_output=True, text=True, check=False)
-    if version[:2] >= gs.INSECURE_FLAG_REMOVED:
-        assert got.returncode == 1 and got.stderr.strip() == gs.INSECURE_FLAG_ERROR, got.stderr
+    if version[:2] >= _go_env_keys.INSECURE_FLAG_REMOVED:
+        assert got.returncode == 1 and got.stderr.strip() == _go_env_keys.INSECURE_FLAG_ERROR, got.stderr
         assert listed.returncode == 0, listed.stderr  # other commands ignore it, as the reason says
-        assert gs.INSECURE_FLAG_ERROR in why and 'other commands ignore it' in why
+        assert _go_env_keys.INSECURE_FLAG_ERROR in why and 'other commands ignore it' in why
     else:
         assert 'plain HTTP' in why

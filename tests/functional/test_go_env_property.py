@@ -32,7 +32,8 @@ from hypothesis import HealthCheck, given, note, seed, settings, strategies as s
 
 from ansible.module_utils import basic
 
-from ansible_collections.cifleet.gotime.plugins.module_utils import _go_settings as gs
+from ansible_collections.cifleet.gotime.plugins.module_utils import _go_env_keys
+from ansible_collections.cifleet.gotime.plugins.module_utils import _go_env_plan
 from ansible_collections.cifleet.gotime.plugins.modules import go_env as go_env_module
 
 REAL_GO = '/usr/bin/go'
@@ -167,7 +168,7 @@ def apply_and_check(host, declared, unset):
     assert real['changed'] == (host.snapshot() != before)
     # declared: go env KEY is every declared value; every unset key has no env file line
     assert host.go_env(sorted(declared)) == declared
-    written = gs.parse_env_file('\n'.join(host.lines()))
+    written = _go_env_keys.parse_env_file('\n'.join(host.lines()))
     assert not set(unset) & set(written), (unset, written)
     # unmanaged lines kept, in order
     assert [line for line in host.lines() if line in UNMANAGED] == UNMANAGED
@@ -218,7 +219,7 @@ def test_gomodcache_stays_when_gopath_moves(go_user):
 # ------------------------------------------------------------------ DERIVED_DEFAULTS against the real Go
 
 # Keys go env -w refuses: they derive too (GOENV, GOEXE, GOTOOLDIR, GOTELEMETRYDIR), but no run declares them.
-REFUSED = gs.OS_ONLY_KEYS | gs.READ_ONLY_KEYS
+REFUSED = _go_env_keys.OS_ONLY_KEYS | _go_env_keys.READ_ONLY_KEYS
 
 
 def installed_gos():
@@ -253,7 +254,7 @@ def test_derived_defaults_cover_what_go_derives(go, tmp_path):
         return json.loads(proc.stdout)
 
     base = env_json([], {})
-    version = gs.parse_version(base['GOVERSION'])
+    version = _go_env_keys.parse_version(base['GOVERSION'])
     goroot = fake_goroot(base['GOROOT'], str(tmp_path / 'goroot'))
     probes = {
         '$HOME': ([], {'HOME': str(tmp_path / 'other-home')}),
@@ -270,7 +271,7 @@ def test_derived_defaults_cover_what_go_derives(go, tmp_path):
         moved = set(k for k in set(base) | set(after) if base.get(k) != after.get(k)) - set([source, 'GOENV'])
         assert moved, '%s moved no key: the probe tests nothing' % source
         moved -= REFUSED
-        undeclared = sorted(k for k in moved if not gs.default_follows(k, version))
+        undeclared = sorted(k for k in moved if not _go_env_plan.default_follows(k, version))
         assert undeclared == [], '%s: %s follow %s but DERIVED_DEFAULTS does not say so' % (go, undeclared, source)
         for key in moved:
             moved_by.setdefault(key, set()).add(source)

@@ -107,7 +107,7 @@ def test_playbooks_exist(page):
 def test_enough_quotes_are_checked():
     # Guards the pattern: a changed layout must not turn the check below into a check of nothing.
     assert len(quotes()) >= 25
-    assert set(path for dummy, path, dummy in quotes()) >= {'plugins/module_utils/_go_settings.py', 'plugins/module_utils/_clock.py',
+    assert set(path for dummy, path, dummy in quotes()) >= {'plugins/module_utils/_go_env_checks.py', 'plugins/module_utils/_clock.py',
                                                             'plugins/module_utils/_ntp.py', 'playbooks/remediate.yml'}
 
 
@@ -146,7 +146,7 @@ def shipped(path):
 def test_pages_send_readers_only_to_shipped_files(page):
     # Ops read these pages in the installed collection: a path outside the tarball leads nowhere there.
     named = set(re.findall(r'`((?:[\w.-]+/)+[\w.-]*)`', read(page)))
-    assert 'plugins/module_utils/_go_settings.py' in named or page != 'docs/troubleshooting.md'
+    assert 'plugins/module_utils/_go_env_checks.py' in named or page != 'docs/troubleshooting.md'
     assert sorted(path for path in named if not shipped(path)) == []
 
 

@@ -11,7 +11,12 @@ import os
 
 import pytest
 
-from ansible_collections.cifleet.gotime.plugins.module_utils import _go_settings as gs
+from ansible_collections.cifleet.gotime.plugins.module_utils import _go_env_checks
+from ansible_collections.cifleet.gotime.plugins.module_utils import _go_env_glob
+from ansible_collections.cifleet.gotime.plugins.module_utils import _go_env_keys
+from ansible_collections.cifleet.gotime.plugins.module_utils import _go_env_modcache
+from ansible_collections.cifleet.gotime.plugins.module_utils import _go_env_plan
+from ansible_collections.cifleet.gotime.plugins.module_utils import _go_env_secrets
 
 SECRET = 's3cr3t-Tok3n'
 SUMDB_KEY = 'sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8'
@@ -72,7 +77,7 @@ BAD_VALUES = [
 @pytest.mark.parametrize('key,value,why', BAD_VALUES)
 def test_bad_values_name_key_and_reason(key, value, why):
     with pytest.raises(ValueError) as e:
-        gs.check_request({key: value}, [])
+        _go_env_checks.check_request({key: value}, [])
     assert key in str(e.value)
     assert why in str(e.value)
 
@@ -89,7 +94,7 @@ def test_enough_bad_values():
 ])
 def test_bad_values_mask_credentials(key, value):
     with pytest.raises(ValueError) as e:
-        gs.check_request({key: value}, [])
+        _go_env_checks.check_request({key: value}, [])
     assert key in str(e.value)
     assert SECRET not in str(e.value)
     assert '***@' in str(e.value)
@@ -117,7 +122,7 @@ def test_bad_values_mask_credentials(key, value):
     ('GOTOOLCHAIN', 'local'),
 ])
 def test_good_values(key, value):
-    assert gs.check_request({key: value}, []) == {key: str(value)}
+    assert _go_env_checks.check_request({key: value}, []) == {key: str(value)}
 
 
 @pytest.mark.parametrize('key,version,said', [
@@ -128,7 +133,7 @@ def test_good_values(key, value):
 ])
 def test_os_only_keys_quote_the_target_go(key, version, said):
     with pytest.raises(ValueError) as e:
-        gs.check_key(key, GO119_KEYS, version)
+        _go_env_checks.check_key(key, GO119_KEYS, version)
     assert str(e.value) == 'settings: %s can only be set in the OS environment; go env -w refuses it %s' % (key, said)
 
 
@@ -146,25 +151,25 @@ def test_os_only_keys_quote_the_target_go(key, version, said):
 ])
 def test_keys_go_refuses(key, known, version, why):
     with pytest.raises(ValueError) as e:
-        gs.check_key(key, known, version)
+        _go_env_checks.check_key(key, known, version)
     assert key in str(e.value)
     assert why in str(e.value)
 
 
 @pytest.mark.parametrize('key', ['GOPROXY', 'GOARM', 'GO386', 'CGO_LDFLAGS_ALLOW', 'GO_EXTLINK_ENABLED'])
 def test_keys_known_to_go119(key):
-    gs.check_key(key, GO119_KEYS, (1, 19, 8))
+    _go_env_checks.check_key(key, GO119_KEYS, (1, 19, 8))
 
 
 def test_unset_checks():
     # OS-only keys are refused once the Go version is known, so that the message quotes that Go's words
-    assert gs.check_request({}, ['GOENV']) == {}
+    assert _go_env_checks.check_request({}, ['GOENV']) == {}
     with pytest.raises(ValueError, match='unset: GOENV can only be set in the OS environment'):
-        gs.check_key('GOENV', GO119_KEYS, (1, 19, 8), where='unset')
+        _go_env_checks.check_key('GOENV', GO119_KEYS, (1, 19, 8), where='unset')
     with pytest.raises(ValueError, match='unset: GOPROXY is also in settings'):
-        gs.check_request({'GOPROXY': 'off'}, ['GOPROXY'])
+        _go_env_checks.check_request({'GOPROXY': 'off'}, ['GOPROXY'])
     with pytest.raises(ValueError, match='unset: lists a key twice'):
-        gs.check_request({}, ['GOSUMDB', 'GOSUMDB'])
+        _go_env_checks.check_request({}, ['GOSUMDB', 'GOSUMDB'])
 
 
 # ------------------------------------------------------------------ masking
@@ -181,24 +186,24 @@ def test_unset_checks():
     ('GOPRIVATE', 'corp.example', 'corp.example'),
 ])
 def test_mask_value(key, value, masked):
-    assert gs.mask_value(key, value) == masked
+    assert _go_env_secrets.mask_value(key, value) == masked
 
 
 def test_secrets_in_and_scrub():
     value = 'https://ci:%s@proxy.corp.example,https://tok%%2Fen-%s@other.example' % (SECRET, SECRET)
-    secrets = gs.secrets_in('GOPROXY', value)
+    secrets = _go_env_secrets.secrets_in('GOPROXY', value)
     assert SECRET in secrets and 'ci:' + SECRET in secrets
     assert 'tok/en-' + SECRET in secrets  # percent-decoded form too
     text = 'go: GET proxy.corp.example (ci:%s) failed; token tok/en-%s; url http://u:p4ss@h' % (SECRET, SECRET)
-    scrubbed = gs.scrub(text, secrets)
+    scrubbed = _go_env_secrets.scrub(text, secrets)
     assert SECRET not in scrubbed and 'p4ss' not in scrubbed
-    assert gs.secrets_in('GOPROXY', 'https://proxy.golang.org,direct') == set()
-    assert gs.secrets_in('GOPROXY', 12) == set()
+    assert _go_env_secrets.secrets_in('GOPROXY', 'https://proxy.golang.org,direct') == set()
+    assert _go_env_secrets.secrets_in('GOPROXY', 12) == set()
 
 
 def test_mask_env_masks_only_credentials():
     env = {'GOPROXY': 'https://ci:%s@p.example,direct' % SECRET, 'GOPATH': '/home/ci/go'}
-    assert gs.mask_env(env) == {'GOPROXY': 'https://***@p.example,direct', 'GOPATH': '/home/ci/go'}
+    assert _go_env_secrets.mask_env(env) == {'GOPROXY': 'https://***@p.example,direct', 'GOPATH': '/home/ci/go'}
 
 
 # ------------------------------------------------------------------ GOPROXY / GOSUMDB parsing
@@ -210,7 +215,7 @@ def test_mask_env_masks_only_credentials():
     ('proxy.example.com', [('proxy.example.com', False)]),
 ])
 def test_parse_goproxy(value, entries):
-    assert gs.parse_goproxy(value) == entries
+    assert _go_env_checks.parse_goproxy(value) == entries
 
 
 @pytest.mark.parametrize('value,name,url', [
@@ -220,13 +225,13 @@ def test_parse_goproxy(value, entries):
     (SUMDB_KEY + ' https://sum.corp.example', 'sum.golang.org', 'https://sum.corp.example'),
 ])
 def test_parse_gosumdb(value, name, url):
-    parsed = gs.parse_gosumdb(value)
+    parsed = _go_env_checks.parse_gosumdb(value)
     assert (parsed['name'], parsed['url']) == (name, url)
     assert parsed['key'] == SUMDB_KEY
 
 
 def test_parse_gosumdb_off():
-    assert gs.parse_gosumdb('off') is None
+    assert _go_env_checks.parse_gosumdb('off') is None
 
 
 def test_gosumdb_rejects_non_ed25519_key():
@@ -237,10 +242,10 @@ def test_gosumdb_rejects_non_ed25519_key():
     digest = struct.unpack('>I', hashlib.sha256(b'sum.corp.example\n' + key).digest()[:4])[0]
     value = 'sum.corp.example+%08x+%s' % (digest, base64.b64encode(key).decode())
     with pytest.raises(ValueError, match='not an Ed25519 key'):
-        gs.parse_gosumdb(value)
+        _go_env_checks.parse_gosumdb(value)
     good = b'\x01' + b'k' * 32
     digest = struct.unpack('>I', hashlib.sha256(b'sum.corp.example/db\n' + good).digest()[:4])[0]
-    assert gs.parse_gosumdb('sum.corp.example/db+%08x+%s' % (digest, base64.b64encode(good).decode()))['name'] == 'sum.corp.example/db'
+    assert _go_env_checks.parse_gosumdb('sum.corp.example/db+%08x+%s' % (digest, base64.b64encode(good).decode()))['name'] == 'sum.corp.example/db'
 
 
 # ------------------------------------------------------------------ downgrades
@@ -264,25 +269,25 @@ def test_gosumdb_rejects_non_ed25519_key():
     ({'GOPROXY': 'https://proxy.golang.org,direct'}, []),
 ])
 def test_downgrades(env, keys):
-    assert [f['key'] for f in gs.downgrades(env)] == keys
+    assert [f['key'] for f in _go_env_plan.downgrades(env)] == keys
 
 
 @pytest.mark.parametrize('version,says,not_says', [
     ((1, 16, 15), ['go1.16.15 (before Go 1.17)', 'plain HTTP', 'skips the checksum database'], ['no longer supported']),
-    ((1, 19, 8), ['go1.19.8', 'Go 1.17 removed it', gs.INSECURE_FLAG_ERROR, 'weakens nothing', 'GOINSECURE'],
+    ((1, 19, 8), ['go1.19.8', 'Go 1.17 removed it', _go_env_keys.INSECURE_FLAG_ERROR, 'weakens nothing', 'GOINSECURE'],
      ['plain HTTP']),
-    ((1, 23, 5), ['go1.23.5', gs.INSECURE_FLAG_ERROR], ['plain HTTP']),
-    (None, ['before Go 1.17', 'plain HTTP', gs.INSECURE_FLAG_ERROR], []),
+    ((1, 23, 5), ['go1.23.5', _go_env_keys.INSECURE_FLAG_ERROR], ['plain HTTP']),
+    (None, ['before Go 1.17', 'plain HTTP', _go_env_keys.INSECURE_FLAG_ERROR], []),
 ])
 def test_insecure_flag_reason_follows_the_go_version(version, says, not_says):
-    why = [f['why'] for f in gs.downgrades({'GOFLAGS': '-mod=mod -insecure'}, version)]
+    why = [f['why'] for f in _go_env_plan.downgrades({'GOFLAGS': '-mod=mod -insecure'}, version)]
     assert len(why) == 1
     assert all(text in why[0] for text in says), why
     assert not any(text in why[0] for text in not_says), why
 
 
 def test_direct_and_goinsecure_reasons_keep_integrity_checks():
-    why = dict((f['key'], f['why']) for f in gs.downgrades({'GOPROXY': 'direct', 'GOINSECURE': 'legacy.corp.example'}))
+    why = dict((f['key'], f['why']) for f in _go_env_plan.downgrades({'GOPROXY': 'direct', 'GOINSECURE': 'legacy.corp.example'}))
     assert 'go.sum and the checksum database still verify every module' in why['GOPROXY']
     assert "no proxy's immutable cache" in why['GOPROXY'] and 'version-control tools' in why['GOPROXY']
     assert 'direct fetches only' in why['GOINSECURE'] and 'checksum database still verifies' in why['GOINSECURE']
@@ -291,7 +296,7 @@ def test_direct_and_goinsecure_reasons_keep_integrity_checks():
 
 
 def test_downgrade_values_are_masked():
-    found = gs.downgrades({'GOPROXY': 'direct', 'GOSUMDB': 'off', 'GONOSUMDB': '*'})
+    found = _go_env_plan.downgrades({'GOPROXY': 'direct', 'GOSUMDB': 'off', 'GONOSUMDB': '*'})
     assert {f['key']: f['value'] for f in found} == {'GOPROXY': 'direct', 'GOSUMDB': 'off', 'GONOSUMDB': '*'}
     assert all(f['why'] for f in found)
 
@@ -308,13 +313,13 @@ def test_downgrade_values_are_masked():
     ('go1.19.8', (1, 19, 8)),
 ])
 def test_parse_version(text, version):
-    assert gs.parse_version(text) == version
+    assert _go_env_keys.parse_version(text) == version
 
 
 @pytest.mark.parametrize('text', ['', 'go version devel +b7a0d4e Tue', 'gcc (Debian 12.2.0-14) 12.2.0'])
 def test_parse_version_fails_clearly(text):
     with pytest.raises(ValueError, match='no Go version'):
-        gs.parse_version(text)
+        _go_env_keys.parse_version(text)
 
 
 # ------------------------------------------------------------------ path.Match (cases from Go's path/match_test.go)
@@ -332,7 +337,7 @@ def test_parse_version_fails_clearly(text):
     ('[x\\-]', 'x', True), ('[x\\-]', 'z', False), ('*x', 'xxx', True),
 ])
 def test_path_match(pattern, name, matched):
-    assert gs.path_match(pattern, name) is matched
+    assert _go_env_glob.path_match(pattern, name) is matched
 
 
 @pytest.mark.parametrize('pattern,name', [
@@ -340,8 +345,8 @@ def test_path_match(pattern, name, matched):
     ('[^', 'a'), ('[^bc', 'a'), ('a[', 'a'), ('a[', 'ab'), ('a[', 'x'), ('a/b[', 'x'),
 ])
 def test_path_match_bad_pattern(pattern, name):
-    with pytest.raises(gs.BadPattern):
-        gs.path_match(pattern, name)
+    with pytest.raises(_go_env_glob.BadPattern):
+        _go_env_glob.path_match(pattern, name)
 
 
 # 200 kB patterns as a CI job may write them: linear index walk, same results as short ones.
@@ -359,23 +364,23 @@ BIG = 200000
     ('corp.example/' + 'x' * BIG, 'corp.example/repo', False),
 ])
 def test_path_match_long_pattern(pattern, name, matched):
-    assert gs.path_match(pattern, name) is matched
+    assert _go_env_glob.path_match(pattern, name) is matched
 
 
 def test_path_match_long_malformed_pattern():
-    with pytest.raises(gs.BadPattern):
-        gs.path_match('x' * BIG + '[', 'y')
+    with pytest.raises(_go_env_glob.BadPattern):
+        _go_env_glob.path_match('x' * BIG + '[', 'y')
 
 
 def test_long_glob_values():
     value = 'corp.example/' + 'x' * BIG
-    gs.check_glob_list('GOPRIVATE', value)
-    assert gs.downgrades({'GOPRIVATE': value, 'GONOSUMDB': value}) == []
+    _go_env_checks.check_glob_list('GOPRIVATE', value)
+    assert _go_env_plan.downgrades({'GOPRIVATE': value, 'GONOSUMDB': value}) == []
     public = ','.join(['corp%d.example/%s' % (n, 'x' * 100) for n in range(2000)] + ['golang.org/*'])
     assert len(public) > BIG
-    assert [d['key'] for d in gs.downgrades({'GOPRIVATE': public})] == ['GOPRIVATE']
+    assert [d['key'] for d in _go_env_plan.downgrades({'GOPRIVATE': public})] == ['GOPRIVATE']
     with pytest.raises(ValueError, match='item 2 .* malformed'):
-        gs.check_glob_list('GONOPROXY', 'corp.example,' + 'y' * BIG + '[')
+        _go_env_checks.check_glob_list('GONOPROXY', 'corp.example,' + 'y' * BIG + '[')
 
 
 @pytest.mark.parametrize('globs,target,matched', [
@@ -390,15 +395,15 @@ def test_long_glob_values():
     ('', 'corp.example/x', False),
 ])
 def test_match_prefix_patterns(globs, target, matched):
-    assert gs.match_prefix_patterns(globs, target) is matched
+    assert _go_env_glob.match_prefix_patterns(globs, target) is matched
 
 
 # ------------------------------------------------------------------ env file, plan
 
 def test_parse_env_file_reads_like_go():
     text = '# comment\nGOPROXY=https://a.example\nlower=x\n=novalue\nGOFLAGS=-mod=mod\nGOPROXY=off\nNOEQUALS\nGOPRIVATE=a=b'
-    assert gs.parse_env_file(text) == {'GOPROXY': 'off', 'GOFLAGS': '-mod=mod', 'GOPRIVATE': 'a=b'}
-    assert gs.parse_env_file(None) == {}
+    assert _go_env_keys.parse_env_file(text) == {'GOPROXY': 'off', 'GOFLAGS': '-mod=mod', 'GOPRIVATE': 'a=b'}
+    assert _go_env_keys.parse_env_file(None) == {}
 
 
 @pytest.mark.parametrize('reported,environ,system,path', [
@@ -409,7 +414,7 @@ def test_parse_env_file_reads_like_go():
     ('', {'HOME': '/Users/ci'}, 'darwin', '/Users/ci/Library/Application Support/go/env'),
 ])
 def test_env_file_path(reported, environ, system, path):
-    assert gs.env_file_path(reported, environ, system) == path
+    assert _go_env_keys.env_file_path(reported, environ, system) == path
 
 
 @pytest.mark.parametrize('environ,why', [
@@ -419,7 +424,7 @@ def test_env_file_path(reported, environ, system, path):
 ])
 def test_env_file_path_errors(environ, why):
     with pytest.raises(ValueError, match=why):
-        gs.env_file_path('', environ, 'linux')
+        _go_env_keys.env_file_path('', environ, 'linux')
 
 
 def test_plan_changes_compares_values_not_bytes():
@@ -430,11 +435,11 @@ def test_plan_changes_compares_values_not_bytes():
                 'GOSUMDB': 'sum.golang.org',                   # default, but the OS environment hides it
                 'GOFLAGS': '-mod=mod',                         # in the file already
                 'GONOSUMDB': 'corp.example'}                   # differs
-    to_set, to_unset = gs.plan_changes(settings, ['GOINSECURE', 'GOPRIVATE'], file_values, effective,
-                                       {'GOSUMDB': 'off', 'GOPRIVATE': ''}, (1, 19, 8))
+    to_set, to_unset = _go_env_plan.plan_changes(settings, ['GOINSECURE', 'GOPRIVATE'], file_values, effective,
+                                                 {'GOSUMDB': 'off', 'GOPRIVATE': ''}, (1, 19, 8))
     assert to_set == {'GOSUMDB': 'sum.golang.org', 'GONOSUMDB': 'corp.example'}
     assert to_unset == ['GOINSECURE']
-    assert gs.overridden_keys(['GOSUMDB', 'GOPRIVATE', 'GOPROXY'], {'GOSUMDB': 'off', 'GOPRIVATE': ''}) == ['GOSUMDB']
+    assert _go_env_plan.overridden_keys(['GOSUMDB', 'GOPRIVATE', 'GOPROXY'], {'GOSUMDB': 'off', 'GOPRIVATE': ''}) == ['GOSUMDB']
 
 
 def test_plan_writes_a_declared_value_that_equals_a_derived_default():
@@ -445,18 +450,18 @@ def test_plan_writes_a_declared_value_that_equals_a_derived_default():
     file_values = {'GOPRIVATE': 'corp.example', 'GONOSUMDB': 'corp.example'}
     settings = {'GOPRIVATE': 'new.example', 'GONOPROXY': 'corp.example', 'GONOSUMDB': 'corp.example',
                 'GOMODCACHE': '/home/ci/go/pkg/mod', 'GOPROXY': 'https://proxy.golang.org,direct'}
-    to_set, to_unset = gs.plan_changes(settings, [], file_values, effective, {}, (1, 19, 8))
+    to_set, to_unset = _go_env_plan.plan_changes(settings, [], file_values, effective, {}, (1, 19, 8))
     # GONOSUMDB is in the file already; GOPROXY's default is fixed on Go 1.19
     assert to_set == {'GOPRIVATE': 'new.example', 'GONOPROXY': 'corp.example', 'GOMODCACHE': '/home/ci/go/pkg/mod'}
     assert to_unset == []
     # the order of keys does not matter
-    assert gs.plan_changes(dict(reversed(list(settings.items()))), [], file_values, effective, {}, (1, 19, 8))[0] == to_set
+    assert _go_env_plan.plan_changes(dict(reversed(list(settings.items()))), [], file_values, effective, {}, (1, 19, 8))[0] == to_set
     # since Go 1.21 GOPROXY's default comes from $GOROOT/go.env, so it follows GOROOT and is written too
-    assert 'GOPROXY' in gs.plan_changes(settings, [], file_values, effective, {}, (1, 21, 0))[0]
+    assert 'GOPROXY' in _go_env_plan.plan_changes(settings, [], file_values, effective, {}, (1, 21, 0))[0]
     # settled: all in the file, nothing to write
     settled = dict(file_values, **to_set)
     settled['GOPROXY'] = settings['GOPROXY']
-    assert gs.plan_changes(settings, [], settled, effective, {}, (1, 23, 5)) == ({}, [])
+    assert _go_env_plan.plan_changes(settings, [], settled, effective, {}, (1, 23, 5)) == ({}, [])
 
 
 @pytest.mark.parametrize('key,version,follows', [
@@ -473,20 +478,20 @@ def test_plan_writes_a_declared_value_that_equals_a_derived_default():
     ('GOPROXY', None, 'GOROOT'),  # version unknown: assume the newer rule
 ])
 def test_default_follows(key, version, follows):
-    found = gs.default_follows(key, version)
+    found = _go_env_plan.default_follows(key, version)
     assert (found is None) if follows is None else found.startswith(follows)
 
 
 def test_derived_defaults_table_names_its_source_in_go():
-    assert len(gs.DERIVED_DEFAULTS) >= 20
-    for key, (since, follows, where) in gs.DERIVED_DEFAULTS.items():
-        assert gs._KEY_RE.match(key) and key not in gs.READ_ONLY_KEYS | gs.OS_ONLY_KEYS, key
-        assert len(since) == 2 and since >= gs.MIN_WRITE_VERSION, key
+    assert len(_go_env_keys.DERIVED_DEFAULTS) >= 20
+    for key, (since, follows, where) in _go_env_keys.DERIVED_DEFAULTS.items():
+        assert _go_env_keys._KEY_RE.match(key) and key not in _go_env_keys.READ_ONLY_KEYS | _go_env_keys.OS_ONLY_KEYS, key
+        assert len(since) == 2 and since >= _go_env_keys.MIN_WRITE_VERSION, key
         assert follows and ('cmd/go/internal/' in where or where.startswith('$GOROOT/go.env')), key
 
 
 def test_managed_lines_masks():
-    lines = gs.managed_lines({'GOPROXY': 'https://ci:%s@p.example' % SECRET, 'OTHER': 'x'}, ['GOPROXY', 'GOSUMDB'])
+    lines = _go_env_secrets.managed_lines({'GOPROXY': 'https://ci:%s@p.example' % SECRET, 'OTHER': 'x'}, ['GOPROXY', 'GOSUMDB'])
     assert lines == 'GOPROXY=https://***@p.example\n'
 
 
@@ -506,29 +511,29 @@ def test_modcache_guard_refuses(tmp_path):
     ]
     for path, why in cases:
         with pytest.raises(ValueError) as e:
-            gs.modcache_guard(path, [home], goroot, os.path.join(home, 'go'), os.path.join(home, '.config', 'go', 'env'))
+            _go_env_modcache.modcache_guard(path, [home], goroot, os.path.join(home, 'go'), os.path.join(home, '.config', 'go', 'env'))
         assert 'GOMODCACHE' in str(e.value) and why in str(e.value), (path, str(e.value))
     link = tmp_path / 'link'
     link.symlink_to(home)
     with pytest.raises(ValueError, match='home directory'):
-        gs.modcache_guard(str(link), [home], goroot, '', '')
+        _go_env_modcache.modcache_guard(str(link), [home], goroot, '', '')
     # Debian's GOROOT/src is a symlink out of GOROOT: refused as written, not only as resolved
     shared_src = tmp_path / 'share' / 'src'
     shared_src.mkdir(parents=True)
     (tmp_path / 'goroot2').mkdir()
     (tmp_path / 'goroot2' / 'src').symlink_to(shared_src)
     with pytest.raises(ValueError, match='inside GOROOT'):
-        gs.modcache_guard(str(tmp_path / 'goroot2' / 'src'), [home], str(tmp_path / 'goroot2'), '', '')
+        _go_env_modcache.modcache_guard(str(tmp_path / 'goroot2' / 'src'), [home], str(tmp_path / 'goroot2'), '', '')
     good = os.path.join(home, 'go', 'pkg', 'mod')
-    assert gs.modcache_guard(good, [home], goroot, os.path.join(home, 'go'), '') == os.path.realpath(good)
+    assert _go_env_modcache.modcache_guard(good, [home], goroot, os.path.join(home, 'go'), '') == os.path.realpath(good)
 
 
 def test_modcache_state_reads_one_entry(tmp_path):
-    assert gs.modcache_state(str(tmp_path / 'missing')) == (False, False)
+    assert _go_env_modcache.modcache_state(str(tmp_path / 'missing')) == (False, False)
     (tmp_path / 'empty').mkdir()
-    assert gs.modcache_state(str(tmp_path / 'empty')) == (True, False)
+    assert _go_env_modcache.modcache_state(str(tmp_path / 'empty')) == (True, False)
     (tmp_path / 'full' / 'cache').mkdir(parents=True)
-    assert gs.modcache_state(str(tmp_path / 'full')) == (True, True)
+    assert _go_env_modcache.modcache_state(str(tmp_path / 'full')) == (True, True)
 
 
 def test_removal_blocker_owner_of_read_only_dirs(tmp_path):
@@ -537,7 +542,7 @@ def test_removal_blocker_owner_of_read_only_dirs(tmp_path):
     cache.mkdir(parents=True)
     os.chmod(str(cache), 0o555)
     try:
-        assert gs.removal_blocker(str(tmp_path / 'mod'), os.geteuid()) is None
+        assert _go_env_modcache.removal_blocker(str(tmp_path / 'mod'), os.geteuid()) is None
     finally:
         os.chmod(str(cache), 0o755)
 
@@ -548,13 +553,13 @@ def test_removal_blocker_owner_of_read_only_dirs(tmp_path):
     {'GOPROXY': 'https://proxy.golang.org,direct'},
 ])
 def test_hidden_credentials_round_trip(tmp_path, settings):
-    hidden, placeholders = gs.hide_credentials(settings)
+    hidden, placeholders = _go_env_secrets.hide_credentials(settings)
     secrets = set()
     for key, value in settings.items():
-        secrets |= gs.secrets_in(key, value)
+        secrets |= _go_env_secrets.secrets_in(key, value)
     assert ' '.join(hidden.values()).count('gotime-credential-') == len(placeholders)
     assert not any(secret in value for secret in secrets for value in hidden.values())
     path = tmp_path / 'env'
     path.write_text(''.join('%s=%s\n' % item for item in sorted(hidden.items())))
-    gs.restore_credentials(str(path), placeholders)
+    _go_env_secrets.restore_credentials(str(path), placeholders)
     assert path.read_text() == ''.join('%s=%s\n' % item for item in sorted(settings.items()))
