@@ -20,7 +20,7 @@ SCRIPT = LIBEXEC + '/gotime-clock'
 STEP = LIBEXEC + '/gotime-step'
 GUARD = '/usr/local/bin/gotime-guard'
 CONFIG = '/usr/local/etc/cifleet-gotime/clock.conf'
-SERVERS = ['127.0.0.2', '127.0.0.3', '127.0.0.4']
+SERVERS = ['ntp-a.lab', 'ntp-b.lab', 'ntp-c.lab']
 STATUS = '/var/db/cifleet.gotime/launchd_sync.json'
 CLOCK = '/var/db/darwin-emulator/clock.rc'
 STATE = '/var/db/darwin-emulator'
@@ -98,7 +98,7 @@ def test_clock_tool_owner_and_mode(host):
     assert (config.uid, config.gid, config.mode) == (0, 0, 0o644)
     lines = config.content_string.splitlines()
     assert lines[:3] == MANAGED_HEADER
-    assert 'servers=127.0.0.2,127.0.0.3,127.0.0.4' in lines and 'tool=/usr/bin/sntp' in lines
+    assert 'servers=ntp-a.lab,ntp-b.lab,ntp-c.lab' in lines and 'tool=/usr/bin/sntp' in lines
     assert 'status=/var/db/cifleet.gotime/launchd_sync.json' in lines and 'threshold=1.0' in lines
     for path in (LIBEXEC, '/usr/local/etc/cifleet-gotime', '/var/db/cifleet.gotime'):
         directory = host.file(path)
@@ -125,7 +125,7 @@ def test_the_status_of_the_run_at_load(host):
     assert set(status) == {'time', 'offset', 'action', 'server', 'error', 'threshold', 'servers', 'agreed',
                            'falsetickers', 'trigger', 'error_bound', 'decision'}
     assert status['action'] == 'none' and status['trigger'] == 'schedule'
-    assert status['server'] == '127.0.0.2'
+    assert status['server'] == 'ntp-a.lab'
     assert status['servers'] == SERVERS and status['agreed'] == SERVERS and status['falsetickers'] == []
     assert status['threshold'] == 1.0
     assert status['error'] is None
