@@ -26,7 +26,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 BIN = os.path.dirname(sys.executable)
 EE_DIR = os.path.join(ROOT, 'execution-environment')
 COLLECTION = 'cifleet.gotime'
-MODULES = ('clock_facts', 'go_env')
+# Every module the checkout documents (an action plugin's docs live in plugins/modules too).
+MODULES = sorted(name[:-3] for name in os.listdir(os.path.join(ROOT, 'plugins', 'modules')) if name.endswith('.py'))
 
 # Top-level directories and files of the checkout that are for development only.
 DEV_DIRS = ('tests', 'molecule', 'bench', 'scripts', 'execution-environment', 'reports', 'inventory',
