@@ -186,13 +186,14 @@ def test_the_inventory_gives_localhost_the_fleets_variables(tmp_path):
     assert host['ansible_connection'] == 'local'
 
 
-def test_local_yml_runs_both_site_plays_on_localhost(tmp_path):
+def test_local_yml_runs_both_site_plays_and_the_record_play_on_localhost(tmp_path):
     env = ansible_env(str(tmp_path))
     proc = subprocess.run([os.path.join(BIN, 'ansible-playbook'), '-i', 'inventory/hosts.yml', '--list-hosts',
                            'local.yml'],
                           cwd=EXAMPLE, capture_output=True, text=True, env=env, timeout=120, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     plays = [line.strip() for line in proc.stdout.splitlines() if line.strip().startswith('play #')]
-    assert len(plays) == 2, proc.stdout
-    assert proc.stdout.count('pattern: [\'localhost\']') == 2, proc.stdout
-    assert proc.stdout.count('hosts (1):') == 2, proc.stdout
+    assert len(plays) == 3, proc.stdout
+    assert proc.stdout.count('pattern: [\'localhost\']') == 3, proc.stdout
+    assert proc.stdout.count('hosts (1):') == 3, proc.stdout
+    assert "play #3 (localhost): Record this host in the fleet's fact cache" in proc.stdout

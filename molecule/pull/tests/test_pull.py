@@ -67,3 +67,42 @@ def test_vendored_collection_matches_its_manifest(host):
                       % CHECKOUT)
     assert verify.rc == 0, verify.stdout + verify.stderr
     assert 'are internally consistent with its manifest' in verify.stdout
+
+
+def test_agent_record_is_in_the_shared_cache_and_in_a_controllers_report(host, tmp_path):
+    """A controller on this machine reads the Redis the agent recorded into (through the relay) and reports it."""
+    import subprocess
+    import sys
+    with open(os.path.join(os.environ['MOLECULE_EPHEMERAL_DIRECTORY'], 'redis', 'redis.json')) as handle:
+        redis = json.load(handle)
+    inventory = tmp_path / 'none.json'
+    inventory.write_text(json.dumps({'all': {'hosts': {}}}))
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, 'ansible.cfg'), ANSIBLE_HOME=str(tmp_path / 'home'),
+               ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, '.cache', 'collections'),
+               ANSIBLE_CACHE_PLUGIN='community.general.redis', ANSIBLE_CACHE_PLUGIN_CONNECTION=redis['connection'],
+               ANSIBLE_CACHE_PLUGIN_PREFIX='gotime_', ANSIBLE_CACHE_PLUGIN_TIMEOUT='0')
+    bin_dir = os.path.dirname(os.path.abspath(sys.executable))
+    proc = subprocess.run([os.path.join(bin_dir, 'ansible-playbook'), '-i', str(inventory), os.path.join(ROOT, 'playbooks', 'report.yml'),
+                           '-e', 'gotime_report_from_cache=true', '-e', 'gotime_report_dir=%s' % (tmp_path / 'report')],
+                          env=env, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    assert redis['password'] not in proc.stdout + proc.stderr
+    with open(str(tmp_path / 'report' / 'fleet-report.json')) as handle:
+        doc = json.load(handle)
+    hosts = dict((entry['host'], entry) for entry in doc['hosts'])
+    assert sorted(hosts) == ['gotime-pull']
+    agent = hosts['gotime-pull']
+    with open(os.path.join(ROOT, 'galaxy.yml')) as handle:
+        version = yaml.safe_load(handle)['version']
+    assert (agent['status'], agent['verdict']) == ('ok', 'ok'), agent['reason']
+    assert agent['record']['mode'] == 'pull' and agent['record']['recorder'] == 'gotime-pull'
+    assert agent['record']['stale'] is False and agent['record']['collection_version'] == version
+    assert doc['summary']['origins']['pull'] == 1
+
+
+def test_nothing_waits_in_the_spool_and_the_connection_file_is_root_only(host):
+    spool = host.file(STATE_DIR + '/spool')
+    assert (spool.user, spool.mode) == ('root', 0o700)
+    assert [name for name in spool.listdir() if not name.startswith('.')] == []
+    env_file = host.file('/etc/cifleet-gotime-pull/cache.env')
+    assert (env_file.user, env_file.mode) == ('root', 0o600)
