@@ -26,10 +26,11 @@ from ansible_collections.cifleet.gotime.plugins.plugin_utils import _fleet_repor
 FORMATS = ('json', 'csv', 'html', 'prometheus')
 
 
-def fleet_report_record(clock_result, go_result=None, failed_task=None, origin='controller', recorder=None):
+def fleet_report_record(clock_result, go_result=None, failed_task=None, origin='controller', recorder=None, time_servers=None):
     """Registered clock_facts (or ansible_failed_result) and go_env results -> the host's cached record."""
     try:
-        return wrap_var(_fleet_report.make_record(clock_result, go_result, failed_task, origin=origin, recorder=recorder))
+        return wrap_var(_fleet_report.make_record(clock_result, go_result, failed_task, origin=origin, recorder=recorder,
+                                                  time_servers=time_servers))
     except ValueError as exc:
         raise AnsibleFilterError(str(exc))
 

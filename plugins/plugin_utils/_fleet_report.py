@@ -30,6 +30,7 @@ import socket
 import traceback
 
 from ansible_collections.cifleet.gotime.plugins.module_utils import _display_text
+from ansible_collections.cifleet.gotime.plugins.module_utils._host_sync import mdm_decision
 
 try:
     import jmespath
@@ -39,10 +40,11 @@ except ImportError:
     HAS_JMESPATH = False
     JMESPATH_IMPORT_ERROR = traceback.format_exc()
 
-SCHEMA_VERSION = '1.1'
+SCHEMA_VERSION = '1.2'
 FORMAT = 'cifleet.gotime.fleet_report'
-# 2: records carry `origin` (who measured, when, with which collection version).
-RECORD_VERSION = 2
+# 2: records carry `origin` (who measured, when, with which collection version);
+# 3: and `time_servers` (the fleet's time servers for the host: timesync_servers + timesync_pools).
+RECORD_VERSION = 3
 # Where a record came from: a controller's report.yml run, or the agent itself (ansible-pull, playbooks/record.yml).
 ORIGIN_MODES = ('controller', 'pull')
 # A record older than this (seconds) is shown as stale, with its age (fleet_report_max_age).
@@ -64,6 +66,11 @@ HOST_SYNC_KEYS = ('daemon', 'network_time_enabled', 'servers', 'synchronized', '
 LAUNCHD_SYNC_KEYS = ('time', 'offset', 'action', 'server', 'error', 'threshold')
 HTTPS_RESULT_KEYS = ('url', 'status', 'offset', 'round_trip', 'date', 'error')
 HTTPS_ESTIMATE_KEYS = ('offset', 'error_bound', 'resolution', 'spread', 'count')
+MDM_KEYS = ('managed', 'time_server', 'servers', 'time_zone', 'source', 'reason')
+# A host's managed time settings against the fleet's servers, worst first (macOS hosts; null elsewhere):
+# a profile pins another server than the fleet's; the settings could not be read; a profile pins a server
+# but the fleet's servers are unknown; a profile pins the fleet's server; no profile pins one.
+MDM_STATES = ('managed_disagrees', 'unreadable', 'managed', 'managed_agrees', 'unmanaged')
 CERT_KEYS = ('endpoint', 'subject', 'issuer', 'sans', 'not_before', 'not_after', 'valid_at_host_time',
              'valid_at_true_time', 'seconds_until_expiry', 'error')
 
@@ -163,19 +170,32 @@ def record_origin(mode, clock=None, recorder=None, now=None):
             'collection_version': collection_version()}
 
 
-def make_record(clock_result, go_result=None, failed_task=None, origin='controller', recorder=None, now=None):
+def _time_servers(value):
+    """The record's time_servers: a list of server names, or None when the fleet's servers are not known."""
+    if value is None:
+        return None
+    if isinstance(value, str) or not isinstance(value, (list, tuple)) or not all(isinstance(s, str) for s in value):
+        raise ValueError('fleet_report_record: time_servers must be a list of server names (timesync_servers + timesync_pools), '
+                         'got %r' % (value,))
+    return [str(s) for s in value if str(s).strip()]
+
+
+def make_record(clock_result, go_result=None, failed_task=None, origin='controller', recorder=None, now=None, time_servers=None):
     """Build the cached per-host record from registered task results.
 
     clock_result: the clock_facts result (or, in a rescue, ansible_failed_result);
     go_result: the go_env result, None when the task did not run;
-    origin, recorder, now: see record_origin (recorder defaults to this machine's host name, now to its clock).
+    origin, recorder, now: see record_origin (recorder defaults to this machine's host name, now to its clock);
+    time_servers: the fleet's time servers for the host, in order (timesync_servers + timesync_pools), None when unknown.
     """
     if not isinstance(clock_result, dict):
         raise ValueError('fleet_report_record: the clock_facts result must be a dict, got %s' % type(clock_result).__name__)
+    time_servers = _time_servers(plain_data(time_servers))
     clock_result = plain_data(clock_result)
     clock = (clock_result.get('ansible_facts') or {}).get('gotime_clock')
     record = {'record_version': RECORD_VERSION, 'status': 'ok', 'error': None, 'failed_task': None, 'clock': None, 'go': None,
-              'origin': record_origin(origin, clock if isinstance(clock, dict) else None, recorder, now)}
+              'origin': record_origin(origin, clock if isinstance(clock, dict) else None, recorder, now),
+              'time_servers': time_servers}
     if clock_result.get('unreachable'):
         record.update(status='unreachable', error=_result_error(clock_result), failed_task=failed_task)
         return record
@@ -281,7 +301,48 @@ def _clock_part(clock):
 
 def _empty_clock():
     out = dict((k, None) for k in CLOCK_KEYS)
-    out.update(ntp=None, https_date=None, host_sync=None, certificates=[], certificate_expiry=None)
+    out.update(ntp=None, https_date=None, host_sync=None, certificates=[], certificate_expiry=None, mdm=None)
+    return out
+
+
+def fleet_servers(record, ntp):
+    """The fleet's time servers for a host and where they come from.
+
+    The record's time_servers (timesync_servers + timesync_pools of the host's vars) when it has them, else the
+    NTP servers clock_facts measured against (gotime_clock_ntp_servers); ([], None) when neither is known.
+    """
+    configured = record.get('time_servers')
+    if isinstance(configured, list) and configured:
+        return [str(s) for s in configured], 'timesync'
+    measured = [str(s['host']) for s in (ntp or {}).get('servers') or [] if isinstance(s, dict) and s.get('host')]
+    return (measured, 'measured') if measured else ([], None)
+
+
+def mdm_part(clock, record):
+    """The host's managed (MDM) time settings and whether the profile's server is the fleet's; None off macOS.
+
+    agrees follows the timesync role's rule (mdm_decision: timed honours one server, so the profile's first is
+    compared with the fleet's first); None when no profile pins a server or the fleet's servers are unknown.
+    """
+    host_sync = clock.get('host_sync')
+    mdm = host_sync.get('mdm') if isinstance(host_sync, dict) else None
+    if not isinstance(mdm, dict):
+        return None
+    out = _pick(mdm, MDM_KEYS)
+    if not isinstance(out['managed'], bool):
+        out['managed'] = None
+    out['servers'] = [str(s) for s in out['servers']] if isinstance(out['servers'], list) else []
+    servers, source = fleet_servers(record, clock.get('ntp'))
+    agrees = mdm_decision(out, servers)[1] if servers else None
+    if out['managed'] is None:
+        state = 'unreadable'
+    elif not out['managed'] or not out['servers']:
+        state = 'unmanaged'
+    elif agrees is None:
+        state = 'managed'
+    else:
+        state = 'managed_agrees' if agrees else 'managed_disagrees'
+    out.update(fleet_servers=servers, fleet_servers_source=source, agrees=agrees, state=state)
     return out
 
 
@@ -332,6 +393,7 @@ def host_entry(host, record, failed_in_run=False, now=None, max_age=DEFAULT_MAX_
         entry.update(status='failed', error='gotime_clock has an unknown verdict %r' % (record['clock'].get('verdict'),))
     if entry['status'] == 'ok':
         entry.update(_clock_part(record['clock']))
+        entry['mdm'] = mdm_part(record['clock'], record)
         entry['go'] = _go_posture(record.get('go'))
         entry['state'] = entry['verdict']
     else:
@@ -354,7 +416,22 @@ def summarize(hosts):
     data = {'hosts': hosts}
     summary = dict((name, jmespath.search(query, data)) for name, query in SUMMARY_QUERIES.items())
     summary.update(summarize_records(hosts))
+    summary.update(summarize_mdm(hosts))
     return summary
+
+
+def summarize_mdm(hosts):
+    """Hosts per managed-time-settings state (hosts that report them: macOS) and the hosts whose profile disagrees."""
+    states = dict((state, 0) for state in MDM_STATES)
+    disagrees = []
+    for entry in hosts:
+        mdm = entry.get('mdm')
+        if not mdm:
+            continue
+        states[mdm['state']] += 1
+        if mdm['state'] == 'managed_disagrees':
+            disagrees.append({'host': entry['host'], 'time_server': mdm['time_server'], 'fleet_servers': mdm['fleet_servers']})
+    return {'mdm': states, 'mdm_disagrees': disagrees}
 
 
 def summarize_records(hosts):
@@ -425,6 +502,9 @@ CSV_COLUMNS = (
     'go_status', 'goproxy', 'gosumdb', 'go_insecure', 'reason', 'error',
     # The record: when and by whom measured, its age at report time and whether it is past max_age.
     'measured_at', 'record_age_seconds', 'stale', 'origin', 'recorder', 'collection_version',
+    # Managed (MDM) time settings (macOS) against the fleet's servers (from the record's time_servers or what was measured).
+    'mdm_state', 'mdm_managed', 'mdm_time_server', 'mdm_time_zone', 'mdm_agrees', 'fleet_time_servers', 'fleet_time_servers_source',
+    'mdm_source', 'mdm_reason',
 )
 
 
@@ -469,7 +549,16 @@ def csv_row(entry):
         'reason': entry.get('reason'), 'error': entry.get('error'),
     }
     row.update(_csv_record(entry.get('record')))
+    row.update(_csv_mdm(entry.get('mdm')))
     return [_csv_value(row[c]) for c in CSV_COLUMNS]
+
+
+def _csv_mdm(mdm):
+    mdm = mdm or {}
+    return {'mdm_state': mdm.get('state'), 'mdm_managed': mdm.get('managed'), 'mdm_time_server': mdm.get('time_server'),
+            'mdm_time_zone': mdm.get('time_zone'), 'mdm_agrees': mdm.get('agrees'),
+            'fleet_time_servers': ' '.join(mdm.get('fleet_servers') or []), 'fleet_time_servers_source': mdm.get('fleet_servers_source'),
+            'mdm_source': mdm.get('source'), 'mdm_reason': mdm.get('reason')}
 
 
 def _csv_record(record):
@@ -561,6 +650,9 @@ def render_prometheus(doc):
         m.add('gotime_fleet_records', 'Hosts per record origin (controller, pull, unknown, no_record).', {'origin': origin}, count)
     m.add('gotime_fleet_stale_records', 'Hosts whose record is older than the report max_age.', {},
           len(doc['summary'].get('stale') or []))
+    for state, count in (doc['summary'].get('mdm') or {}).items():
+        m.add('gotime_fleet_mdm_hosts', 'Hosts per managed (MDM) time settings state, of the hosts that report them (macOS).',
+              {'state': state}, count)
     for entry in doc['hosts']:
         host = entry['host']
         sync = entry.get('host_sync') or {}
@@ -604,6 +696,13 @@ def render_prometheus(doc):
                   {'host': host, 'action': last.get('action') or 'unknown'}, not last.get('error'))
             m.add('gotime_sync_job_last_offset_seconds', 'Offset the launchd_sync job measured on its last run.',
                   {'host': host}, last.get('offset'))
+        mdm = entry.get('mdm')
+        if mdm and mdm['managed'] is not None:
+            m.add('gotime_host_mdm_managed', '1 when a configuration profile (MDM, com.apple.MCX) pins the time server, 0 when none does.',
+                  {'host': host}, mdm['managed'])
+        if mdm and mdm['agrees'] is not None:
+            m.add('gotime_host_mdm_time_server_agrees', "1 when the profile's time server is the fleet's first server, 0 when it is another.",
+                  {'host': host, 'time_server': mdm['servers'][0], 'fleet_server': mdm['fleet_servers'][0]}, mdm['agrees'])
         go = entry.get('go')
         if go:
             m.add('gotime_go_installed', '1 when go was found on the host.', {'host': host}, go['status'] != 'not_installed')

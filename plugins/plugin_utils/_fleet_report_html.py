@@ -10,12 +10,17 @@ __metaclass__ = type
 import math
 
 from ansible_collections.cifleet.gotime.plugins.module_utils import _display_text
-from ansible_collections.cifleet.gotime.plugins.plugin_utils._fleet_report import certificate_problems
+from ansible_collections.cifleet.gotime.plugins.plugin_utils._fleet_report import MDM_STATES, certificate_problems
 
 STATE_COLOURS = {
     'tls_window': '#c2410c', 'skewed': '#dc2626', 'no_time_source': '#7c3aed', 'failed': '#4b5563',
     'unreachable': '#1f2937', 'missing': '#9ca3af', 'ok': '#16a34a',
 }
+# Managed (MDM) time settings: a profile pinning another server than the fleet's stands out (amber).
+MDM_COLOURS = {'managed_disagrees': '#b45309', 'unreadable': '#6b7280', 'managed': '#2563eb', 'managed_agrees': '#0f766e',
+               'unmanaged': '#9ca3af'}
+MDM_LABELS = {'managed_disagrees': 'MDM: other server', 'unreadable': 'MDM: unreadable', 'managed': 'MDM managed',
+              'managed_agrees': 'MDM: fleet server', 'unmanaged': 'no MDM'}
 # The chart's x axis is symmetric-logarithmic: linear within one millisecond, logarithmic beyond,
 # so 50 us and 300 s offsets share one readable axis.
 LINEAR_SPAN = 0.001
@@ -38,6 +43,7 @@ th{background:#f3f4f6;position:sticky;top:0}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .badge{display:inline-block;border-radius:4px;padding:0 6px;color:#fff;font-size:12px;white-space:nowrap}
 .insecure{color:#b91c1c;font-weight:600}
+.card.bad{border-color:#b45309;border-width:2px}
 .bad{color:#b91c1c}.good{color:#15803d}.muted{color:#6b7280}
 code{font-size:12px;word-break:break-all}
 svg text{font:11px system-ui,-apple-system,Helvetica,Arial,sans-serif}
@@ -73,6 +79,14 @@ def _symlog(value):
 
 def _badge(state):
     return '<span class="badge" style="background:%s">%s</span>' % (STATE_COLOURS[state], _e(state))
+
+
+def _mdm_badge(mdm):
+    """The host's managed-settings badge; none for hosts that report no MDM settings or no profile."""
+    if not mdm or mdm['state'] == 'unmanaged':
+        return ''
+    return ' <span class="badge mdm" data-mdm="%s" style="background:%s">%s</span>' % (
+        _e(mdm['state']), MDM_COLOURS[mdm['state']], _e(MDM_LABELS[mdm['state']]))
 
 
 def _axis_limit(hosts):
@@ -154,6 +168,12 @@ def _cards(doc):
     if worst:
         cards.append('<div class="card">worst offset<b>%s</b>%s</div>' % (_e(fmt_offset(worst['offset'])), _e(worst['host'])))
     cards.append('<div class="card">insecure go env<b>%d</b></div>' % len(summary['insecure_hosts']))
+    mdm = summary.get('mdm') or {}
+    if any(mdm.values()):
+        managed = sum(count for state, count in mdm.items() if state.startswith('managed'))
+        cards.append('<div class="card" data-mdm="managed">MDM managed<b>%d</b></div>' % managed)
+        cards.append('<div class="card%s" data-mdm="managed_disagrees">MDM, other server than the fleet\'s<b>%d</b></div>' % (
+            ' bad' if mdm.get('managed_disagrees') else '', mdm.get('managed_disagrees') or 0))
     soonest = summary.get('soonest_certificate_expiry')
     if soonest:
         cards.append('<div class="card">soonest certificate expiry<b>%s</b>%s</div>' % (
@@ -210,7 +230,7 @@ def _hosts_table(hosts):
         rows.append(
             '<tr class="host-row" data-host="%s" data-state="%s"><td>%s</td><td>%s</td><td class="num">%s</td><td class="num">%s</td>'
             '<td class="num">%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>' % (
-                _e(entry['host']), _e(entry['state']), _e(entry['host']), _badge(entry['state']) + _stale_mark(entry),
+                _e(entry['host']), _e(entry['state']), _e(entry['host']), _badge(entry['state']) + _mdm_badge(entry.get('mdm')) + _stale_mark(entry),
                 _e(fmt_offset(entry.get('offset'))),
                 _e('%.6f s' % entry['error_bound'] if isinstance(entry.get('error_bound'), (int, float)) else ''),
                 _e('%g s' % entry['max_offset'] if isinstance(entry.get('max_offset'), (int, float)) else ''),
@@ -253,6 +273,26 @@ def _records(doc):
     else:
         out.append('<p id="stale-records">No stale record.</p>')
     return ''.join(out)
+
+
+def _mdm(hosts):
+    """Managed (MDM) time settings of the hosts that report them, profile against the fleet's servers, worst first."""
+    rows = []
+    managed = [entry for entry in hosts if entry.get('mdm')]
+    managed.sort(key=lambda entry: MDM_STATES.index(entry['mdm']['state']))  # stable: report order within a state
+    for entry in managed:
+        mdm = entry['mdm']
+        fleet = ', '.join(mdm['fleet_servers'])
+        if fleet and mdm['fleet_servers_source'] == 'measured':
+            fleet += ' (measured against)'
+        rows.append('<tr class="mdm-row" data-host="%s" data-mdm="%s"><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>' % (
+            _e(entry['host']), _e(mdm['state']), _e(entry['host']),
+            '<span class="badge" style="background:%s">%s</span>' % (MDM_COLOURS[mdm['state']], _e(MDM_LABELS[mdm['state']])),
+            _e(mdm['time_server']), _e(mdm['time_zone']), _e(fleet), _e(mdm['source'] or mdm['reason'])))
+    if not rows:
+        return '<p id="mdm">No host reports managed time settings (macOS hosts do).</p>'
+    return ('<table id="mdm"><thead><tr><th>host</th><th>managed</th><th>profile time server</th><th>profile time zone</th>'
+            '<th>fleet\'s servers</th><th>read from, or why unreadable</th></tr></thead><tbody>%s</tbody></table>' % ''.join(rows))
 
 
 def _not_measured(hosts):
@@ -320,6 +360,7 @@ def render_html(doc):
         chart(hosts),
         '<h2>Hosts</h2>', _hosts_table(hosts),
         '<h2>Records and freshness</h2>', _records(doc),
+        '<h2>Managed time settings (MDM)</h2>', _mdm(hosts),
         '<h2>Unreachable and failed hosts</h2>', _not_measured(hosts),
         '<h2>Go env posture</h2>', _go_posture(hosts),
         '<h2>Certificates</h2>', _certificates(hosts),

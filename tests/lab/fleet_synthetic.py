@@ -42,6 +42,36 @@ def _certificate(endpoint, host_now, true_now, window='valid'):
             'seconds_until_expiry': round((not_after - true_now).total_seconds(), 3), 'error': None}
 
 
+# Managed (MDM) time settings of the macOS hosts, cycling with each pass through KINDS, and the fleet's
+# servers their records carry (time_servers): a profile pinning another server, the fleet's server,
+# unreadable settings, no profile.
+MDM_CASES = ('disagrees', 'agrees', 'unreadable', 'unmanaged')
+FLEET_SERVER = 'ntp.corp.example'
+MDM_UNREADABLE = ('managed time settings unreadable: osascript: rc 1: execution error: Error: Error: some object; '
+                  '/Library/Managed Preferences/com.apple.MCX.plist: not present')
+
+
+def mdm_case(index):
+    return MDM_CASES[(index // len(KINDS)) % len(MDM_CASES)] if kind_of(index) == 'ok_darwin' else None
+
+
+def mdm_fact(case):
+    """host_sync.mdm as clock_facts reports it (docs/facts.md) for an MDM_CASES case."""
+    server = {'disagrees': 'time.apple.com', 'agrees': FLEET_SERVER}.get(case)
+    if case == 'unreadable':
+        return {'managed': None, 'time_server': None, 'servers': [], 'time_zone': None, 'source': None, 'reason': MDM_UNREADABLE}
+    return {'managed': server is not None, 'time_server': server, 'servers': [server] if server else [],
+            'time_zone': 'Europe/Berlin' if server else None, 'source': 'osascript', 'reason': None}
+
+
+def time_servers(index):
+    """The record's time_servers (timesync_servers + timesync_pools) of host number index; None: not set."""
+    case = mdm_case(index)
+    if case == 'disagrees':
+        return [FLEET_SERVER, 'time.apple.com']
+    return [FLEET_SERVER] if case == 'agrees' else None
+
+
 def clock_fact(index, kind, max_offset=1.0):
     """A gotime_clock fact of the given kind for host number index."""
     host_now = CHECKED_AT + datetime.timedelta(seconds=index)
@@ -102,7 +132,7 @@ def clock_fact(index, kind, max_offset=1.0):
         'host_sync': {'daemon': 'timed' if darwin else 'chronyd', 'network_time_enabled': True,
                       'servers': ['time.apple.com'] if darwin else ['ntp0.lab'], 'synchronized': None if darwin else kind == 'ok',
                       'offset': None, 'source': 'systemsetup' if darwin else 'chronyc', 'needs_admin': False,
-                      'launchd_sync': launchd, 'errors': []},
+                      'launchd_sync': launchd, 'errors': [], 'mdm': mdm_fact(mdm_case(index)) if darwin else None},
         'certificates': [_certificate('proxy.golang.org:443', host_now, true_now, certificate_window),
                          _certificate('sum.golang.org:443', host_now, true_now)],
         'verdict': verdict,
@@ -167,5 +197,6 @@ def records(count, make_record, measured_at=None):
         origin = origin_of(index)
         when = measured_at(index) if measured_at else _iso(CHECKED_AT + datetime.timedelta(seconds=index))
         out[host_name(index)] = make_record(clock, go, failed_task, origin=origin,
-                                            recorder=host_name(index) if origin == 'pull' else RECORDER, now=when)
+                                            recorder=host_name(index) if origin == 'pull' else RECORDER, now=when,
+                                            time_servers=time_servers(index))
     return out

@@ -42,7 +42,7 @@ def validator():
 def test_record_names_its_recorder_time_and_collection_version():
     clock = fs.clock_result(0, 'ok')
     record = fr.make_record(clock, fs.go_result('ok'), recorder='ctl-a', now='2026-11-27T18:00:00Z')
-    assert record['record_version'] == 2
+    assert record['record_version'] == 3
     assert record['origin'] == {'mode': 'controller', 'recorder': 'ctl-a', 'measured_at': '2026-11-27T18:00:00.000Z',
                                 'collection_version': galaxy_version()}
 

@@ -52,8 +52,9 @@ def test_record_of_an_unreachable_host_names_the_error_and_task():
     record = fr.make_record({'unreachable': True, 'msg': 'ssh: connect to host a port 22: Connection refused'},
                             None, 'Measure clock offset, host sync and certificate windows')
     origin = record.pop('origin')
-    assert record == {'record_version': 2, 'status': 'unreachable', 'error': 'ssh: connect to host a port 22: Connection refused',
-                      'failed_task': 'Measure clock offset, host sync and certificate windows', 'clock': None, 'go': None}
+    assert record == {'record_version': 3, 'status': 'unreachable', 'error': 'ssh: connect to host a port 22: Connection refused',
+                      'failed_task': 'Measure clock offset, host sync and certificate windows', 'clock': None, 'go': None,
+                      'time_servers': None}
     assert origin['mode'] == 'controller' and origin['recorder'] and fr.parse_time(origin['measured_at']) is not None
 
 
@@ -417,3 +418,132 @@ def test_render_filter_with_a_list_gives_each_text_once():
         filters.fleet_report_render(doc, ['csv', 'pdf'])
     with pytest.raises(AnsibleFilterError, match='format must be one of'):
         filters.fleet_report_render(doc, [])
+
+
+# ---------------------------------------------------------------- managed (MDM) time settings (issue 12)
+
+def darwin_record(mdm, time_servers=None, ntp_hosts=None):
+    result = fs.clock_result(8, 'ok_darwin')
+    clock = result['ansible_facts']['gotime_clock']
+    clock['host_sync']['mdm'] = mdm
+    if ntp_hosts is not None:
+        clock['ntp']['servers'] = [dict(clock['ntp']['servers'][0], host=h) for h in ntp_hosts]
+    return fr.make_record(result, fs.go_result('ok'), time_servers=time_servers)
+
+
+def test_record_keeps_the_fleet_time_servers_and_refuses_what_is_not_a_list():
+    record = fr.make_record(fs.clock_result(0, 'ok'), time_servers=['ntp1.corp.example', 'time.apple.com'])
+    assert record['time_servers'] == ['ntp1.corp.example', 'time.apple.com']
+    assert fr.make_record(fs.clock_result(0, 'ok'))['time_servers'] is None
+    for bad in ('ntp1.corp.example', [1], {'a': 1}):
+        with pytest.raises(ValueError, match='time_servers must be a list of server names'):
+            fr.make_record(fs.clock_result(0, 'ok'), time_servers=bad)
+
+
+@pytest.mark.parametrize('case, time_servers, state, agrees, fleet, source', [
+    ('disagrees', ['ntp.corp.example', 'time.apple.com'], 'managed_disagrees', False, ['ntp.corp.example', 'time.apple.com'], 'timesync'),
+    ('agrees', ['ntp.corp.example'], 'managed_agrees', True, ['ntp.corp.example'], 'timesync'),
+    ('unreadable', ['ntp.corp.example'], 'unreadable', None, ['ntp.corp.example'], 'timesync'),
+    ('unmanaged', None, 'unmanaged', None, ['ntp0.lab', 'ntp1.lab', 'ntp2.lab'], 'measured'),
+])
+def test_mdm_part_compares_the_profile_server_with_the_fleet_first_server(case, time_servers, state, agrees, fleet, source):
+    entry = fr.host_entry('mac', darwin_record(fs.mdm_fact(case), time_servers))
+    mdm = entry['mdm']
+    assert (mdm['state'], mdm['agrees'], mdm['fleet_servers'], mdm['fleet_servers_source']) == (state, agrees, fleet, source)
+    assert mdm['time_server'] == fs.mdm_fact(case)['time_server'] and mdm['reason'] == fs.mdm_fact(case)['reason']
+
+
+def test_mdm_without_fleet_servers_is_managed_but_not_judged():
+    record = darwin_record(fs.mdm_fact('disagrees'), None, ntp_hosts=[])
+    mdm = fr.host_entry('mac', record)['mdm']
+    assert (mdm['state'], mdm['agrees'], mdm['fleet_servers'], mdm['fleet_servers_source']) == ('managed', None, [], None)
+
+
+def test_mdm_against_measured_servers_when_the_record_has_no_time_servers():
+    # An older record (no time_servers): the NTP servers clock_facts measured against are the fleet's.
+    record = darwin_record(fs.mdm_fact('disagrees'), None, ntp_hosts=['time.apple.com', 'ntp.corp.example'])
+    record.pop('time_servers')
+    mdm = fr.host_entry('mac', record)['mdm']
+    assert (mdm['state'], mdm['agrees'], mdm['fleet_servers_source']) == ('managed_agrees', True, 'measured')
+
+
+def test_hosts_without_mdm_settings_have_none():
+    doc = document()
+    entries = by_host(doc)
+    assert entries['agent-0000']['mdm'] is None  # Linux: clock_facts reports host_sync.mdm null
+    assert entries['agent-0005']['mdm'] is None  # unreachable
+    assert entries['agent-0008']['mdm']['state'] == 'managed_disagrees'
+    assert entries['agent-0020']['mdm']['state'] == 'managed_agrees'
+
+
+def test_mdm_summary_counts_each_state_and_names_the_disagreeing_hosts():
+    summary = document(48)['summary']
+    # ok_darwin hosts 8, 20, 32, 44 take the four MDM cases in turn.
+    assert summary['mdm'] == {'managed_disagrees': 1, 'unreadable': 1, 'managed': 0, 'managed_agrees': 1, 'unmanaged': 1}
+    assert summary['mdm_disagrees'] == [{'host': 'agent-0008', 'time_server': 'time.apple.com',
+                                         'fleet_servers': ['ntp.corp.example', 'time.apple.com']}]
+    assert document(0)['summary']['mdm'] == dict((s, 0) for s in fr.MDM_STATES)
+
+
+def test_csv_has_the_managed_columns():
+    rows = dict((r['host'], r) for r in csv.DictReader(io.StringIO(fr.render_csv(document(48)))))
+    assert dict((k, rows['agent-0008'][k]) for k in ('mdm_state', 'mdm_managed', 'mdm_time_server', 'mdm_time_zone', 'mdm_agrees',
+                                                        'fleet_time_servers', 'fleet_time_servers_source', 'mdm_source')) == {
+        'mdm_state': 'managed_disagrees', 'mdm_managed': 'true', 'mdm_time_server': 'time.apple.com', 'mdm_time_zone': 'Europe/Berlin',
+        'mdm_agrees': 'false', 'fleet_time_servers': 'ntp.corp.example time.apple.com', 'fleet_time_servers_source': 'timesync',
+        'mdm_source': 'osascript'}
+    assert (rows['agent-0020']['mdm_state'], rows['agent-0020']['mdm_agrees']) == ('managed_agrees', 'true')
+    assert rows['agent-0032']['mdm_state'] == 'unreadable' and rows['agent-0032']['mdm_managed'] == ''
+    assert rows['agent-0032']['mdm_reason'].startswith('managed time settings unreadable: osascript:')
+    assert (rows['agent-0044']['mdm_state'], rows['agent-0044']['mdm_managed']) == ('unmanaged', 'false')
+    assert rows['agent-0000']['mdm_state'] == '' and rows['agent-0000']['fleet_time_servers'] == ''
+
+
+def test_prometheus_has_the_managed_gauges():
+    samples = parse_metrics(fr.render_prometheus(document(48)))
+    assert samples[('gotime_fleet_mdm_hosts', frozenset({('state', 'managed_disagrees')}))] == 1
+    assert samples[('gotime_fleet_mdm_hosts', frozenset({('state', 'managed')}))] == 0
+    assert samples[('gotime_host_mdm_managed', frozenset({('host', 'agent-0008')}))] == 1
+    assert samples[('gotime_host_mdm_managed', frozenset({('host', 'agent-0044')}))] == 0
+    assert ('gotime_host_mdm_managed', frozenset({('host', 'agent-0032')})) not in samples  # unreadable: no sample
+    assert samples[('gotime_host_mdm_time_server_agrees', frozenset(
+        {('host', 'agent-0008'), ('time_server', 'time.apple.com'), ('fleet_server', 'ntp.corp.example')}))] == 0
+    assert samples[('gotime_host_mdm_time_server_agrees', frozenset(
+        {('host', 'agent-0020'), ('time_server', 'ntp.corp.example'), ('fleet_server', 'ntp.corp.example')}))] == 1
+    assert not [key for key in samples if key[0] == 'gotime_host_mdm_time_server_agrees' and ('host', 'agent-0044') in key[1]]
+
+
+def test_html_shows_managed_and_disagreeing_hosts_at_a_glance():
+    page = fh.render_html(document(48))
+    row = re.search(r'<tr class="host-row" data-host="agent-0008".*?</tr>', page).group(0)
+    assert 'data-mdm="managed_disagrees"' in row and 'MDM: other server' in row
+    assert 'data-mdm="managed_agrees"' in re.search(r'<tr class="host-row" data-host="agent-0020".*?</tr>', page).group(0)
+    assert 'data-mdm' not in re.search(r'<tr class="host-row" data-host="agent-0044".*?</tr>', page).group(0)  # no profile: no badge
+    assert re.search(r'<div class="card bad" data-mdm="managed_disagrees">[^<]*<b>1</b></div>', page)
+    assert re.search(r'<div class="card" data-mdm="managed">MDM managed<b>2</b></div>', page)
+    table = re.search(r'<table id="mdm">.*?</table>', page).group(0)
+    # Worst MDM state first: a profile pinning another server, unreadable, ..., no profile.
+    assert [m for m in re.findall(r'<tr class="mdm-row" data-host="([^"]+)" data-mdm="([^"]+)"', table)] == [
+        ('agent-0008', 'managed_disagrees'), ('agent-0032', 'unreadable'), ('agent-0020', 'managed_agrees'),
+        ('agent-0044', 'unmanaged')]
+    assert 'ntp.corp.example, time.apple.com' in table and 'Europe/Berlin' in table
+    linux_only = fh.render_html(document(8))
+    assert '<p id="mdm">No host reports managed time settings' in linux_only and 'data-mdm=' not in linux_only
+
+
+def test_hostile_mdm_values_are_safe_in_every_output():
+    # The profile's values come from the agent: formulas, control characters, markup and long text.
+    hostile = {'managed': True, 'time_server': '=cmd|"/c calc"!A1\x1b[2J<b>' + 'x' * 2000, 'servers': None,
+               'time_zone': '<script>alert(1)</script>\n# TYPE x gauge', 'source': '@osascript\u202e', 'reason': None}
+    hostile['servers'] = [hostile['time_server']]
+    doc = fr.build({'mac': darwin_record(hostile, ['ntp.corp.example'])}, generated_at=GENERATED_AT)
+    texts = {'json': fr.render_json(doc), 'csv': fr.render_csv(doc), 'prom': fr.render_prometheus(doc), 'html': fh.render_html(doc)}
+    for name, text in texts.items():
+        assert [c for c in text if ord(c) < 0x20 and c != '\n' or 0x7f <= ord(c) < 0xa0 or c == '\u202e'] == [], name
+    assert json.loads(texts['json'])['hosts'][0]['mdm']['time_server'].endswith(' [cut: %d characters in all]' % len(hostile['time_server']))
+    row = next(csv.DictReader(io.StringIO(texts['csv'])))
+    assert row['mdm_time_server'].startswith("'=cmd|") and row['mdm_source'].startswith("'@osascript")
+    assert '<script>' not in texts['html'] and '<b>x' not in texts['html'] and '&lt;b&gt;x' in texts['html']
+    samples = parse_metrics(texts['prom'])
+    assert not any(name == 'x' for name, labels in samples)
+    assert samples[('gotime_fleet_mdm_hosts', frozenset({('state', 'managed_disagrees')}))] == 1
