@@ -37,7 +37,7 @@ def textfile(kind, tmp_path):
 def test_rules_are_valid(promtool):
     proc = run([promtool, 'check', 'rules', RULES])
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert 'SUCCESS: 5 rules found' in proc.stdout
+    assert 'SUCCESS: 6 rules found' in proc.stdout
 
 
 def test_rules_fire_as_their_tests_say(promtool):
