@@ -487,8 +487,9 @@ def test_mdm_summary_counts_each_state_and_names_the_disagreeing_hosts():
 
 def test_csv_has_the_managed_columns():
     rows = dict((r['host'], r) for r in csv.DictReader(io.StringIO(fr.render_csv(document(48)))))
-    assert dict((k, rows['agent-0008'][k]) for k in ('mdm_state', 'mdm_managed', 'mdm_time_server', 'mdm_time_zone', 'mdm_agrees',
-                                                        'fleet_time_servers', 'fleet_time_servers_source', 'mdm_source')) == {
+    columns = ('mdm_state', 'mdm_managed', 'mdm_time_server', 'mdm_time_zone', 'mdm_agrees', 'fleet_time_servers',
+               'fleet_time_servers_source', 'mdm_source')
+    assert dict((k, rows['agent-0008'][k]) for k in columns) == {
         'mdm_state': 'managed_disagrees', 'mdm_managed': 'true', 'mdm_time_server': 'time.apple.com', 'mdm_time_zone': 'Europe/Berlin',
         'mdm_agrees': 'false', 'fleet_time_servers': 'ntp.corp.example time.apple.com', 'fleet_time_servers_source': 'timesync',
         'mdm_source': 'osascript'}
@@ -523,7 +524,7 @@ def test_html_shows_managed_and_disagreeing_hosts_at_a_glance():
     assert re.search(r'<div class="card" data-mdm="managed">MDM managed<b>2</b></div>', page)
     table = re.search(r'<table id="mdm">.*?</table>', page).group(0)
     # Worst MDM state first: a profile pinning another server, unreadable, ..., no profile.
-    assert [m for m in re.findall(r'<tr class="mdm-row" data-host="([^"]+)" data-mdm="([^"]+)"', table)] == [
+    assert re.findall(r'<tr class="mdm-row" data-host="([^"]+)" data-mdm="([^"]+)"', table) == [
         ('agent-0008', 'managed_disagrees'), ('agent-0032', 'unreadable'), ('agent-0020', 'managed_agrees'),
         ('agent-0044', 'unmanaged')]
     assert 'ntp.corp.example, time.apple.com' in table and 'Europe/Berlin' in table
