@@ -23,8 +23,11 @@ setup-dev:
 	@scripts/bootstrap venv dev
 	@scripts/bootstrap collection
 
+# What the tests need besides the tool chain: Debian packages, and a managed host's Python 3.13
+# (its ssl offers the chain a server sent: tests/functional/test_clock_facts_chain.py runs clock_facts there).
 setup-test: setup-dev
 	@scripts/bootstrap apt tests/apt-packages.txt
+	@scripts/bootstrap target-python 3.13
 
 report: setup
 	ansible-playbook -i $(INVENTORY) playbooks/report.yml -e gotime_report_dir=$(REPORT_DIR)

@@ -109,25 +109,44 @@ def _no_source_reason(servers, selection, https_estimate):
             'check that UDP port 123 is reachable or configure https_date_urls' % detail)
 
 
+def _chain_failures(certificates, test):
+    """(endpoint, failure) for each chain_failures entry (see _tls_window.describe_endpoint) that passes test."""
+    return [(c['endpoint'], f) for c in certificates for f in c.get('chain_failures') or [] if test(f)]
+
+
+def _which(endpoint, failure, leaf_text):
+    """The endpoint, and for a certificate other than the leaf its position, names and window."""
+    if failure['position'] == 0:
+        return '%s (%s)' % (endpoint, leaf_text) if leaf_text else endpoint
+    return '%s (chain certificate %d, subject %s, issuer %s, valid %s to %s%s)' % (
+        endpoint, failure['position'], failure['subject'], failure['issuer'], failure['not_before'], failure['not_after'],
+        ': %s' % leaf_text if leaf_text else '')
+
+
 def judge(servers, selection, truth, certificates, max_offset, https_estimate=None):
     """Return (verdict, reason) from the measurements; names the real cause."""
     if truth['offset'] is None:
         return 'no_time_source', _no_source_reason(servers, selection, https_estimate)
     offset = truth['offset']
     where = '%s (%s, error bound %.3f s)' % (describe_offset(offset), truth['source'], truth['error_bound'])
-    window = [c for c in certificates if c.get('valid_at_host_time') is False and c.get('valid_at_true_time') is True]
+    window = _chain_failures(certificates, lambda f: f['valid_at_host_time'] is False and f['valid_at_true_time'] is True)
     if window:
         # A slow host (positive offset) sees certificates before they start; a fast one after they end.
-        problems = ', '.join('%s (%s at host time)' % (
-            c['endpoint'], 'not yet valid' if offset > 0 else 'expired') for c in window)
+        at_host = '%s at host time' % ('not yet valid' if offset > 0 else 'expired')
+        problems = ', '.join(_which(endpoint, failure, at_host) for endpoint, failure in window)
+        # A verifier builds its own path: a sent intermediate it does not use (it holds another copy) cannot fail it.
+        chain_only = not any(f['position'] == 0 for dummy, f in window)
         return 'tls_window', ('%s: certificates for %s; TLS and Go downloads will fail with x509 '
                               '"certificate has expired or is not yet valid" errors until the clock is stepped '
-                              '(playbooks/remediate.yml)' % (where, problems))
+                              '(playbooks/remediate.yml)%s' % (where, problems, (
+                                  '; a certificate after the leaf fails the verifiers whose path goes through it '
+                                  '(a sent intermediate normally is on it)') if chain_only else ''))
     notes = []
-    broken = [c['endpoint'] for c in certificates if c.get('valid_at_true_time') is False]
+    broken = _chain_failures(certificates, lambda f: f['valid_at_true_time'] is False)
     if broken:
         notes.append('certificates for %s are outside their validity window at true time too: '
-                     'a server-side certificate problem, not the clock' % ', '.join(broken))
+                     'a server-side certificate problem, not the clock' % ', '.join(
+                         _which(endpoint, failure, None) for endpoint, failure in broken))
     falsetickers = selection.get('falsetickers') or []
     if falsetickers:
         notes.append('falsetickers ignored: %s' % ', '.join(falsetickers))
@@ -188,7 +207,7 @@ def gather(params, run, which, system):
         fact = {'endpoint': item['endpoint'], 'error': item['error']}
         if item['der'] is not None:
             try:
-                fact.update(_tls_window.describe_certificate(item['der'], host_now, true_now))
+                fact.update(_tls_window.describe_endpoint(item['der'], item.get('chain'), host_now, true_now))
             except ValueError as exc:
                 fact['error'] = str(exc)
         certificates.append(fact)

@@ -8,8 +8,10 @@ __metaclass__ = type
 
 # Certificate validity windows of TLS endpoints, read at host time and at true time.
 #
-# The peer certificate is fetched WITHOUT verification (CERT_NONE): a host whose
-# clock is wrong must still see the leaf that its verifier would reject.
+# The peer certificates are fetched WITHOUT verification (CERT_NONE): a host whose
+# clock is wrong must still see the certificates that its verifier would reject.
+# Python 3.13+ offers the chain the server sent (SSLSocket.get_unverified_chain);
+# older Pythons offer only the leaf, which is then judged alone.
 #
 # Time convention (NTP's): offset = true time - host time, positive when the host
 # clock is behind; so true_now = host_now + offset.
@@ -18,6 +20,7 @@ import calendar
 import datetime
 import math
 import ssl
+import sys
 import traceback
 import warnings
 
@@ -33,6 +36,9 @@ except ImportError:
     CRYPTOGRAPHY_IMPORT_ERROR = traceback.format_exc()
 
 DEFAULT_TLS_PORT = 443
+# The chain the server sent, as DER (leaf first): a public API from Python 3.13 on.
+HAS_CHAIN_API = hasattr(ssl.SSLSocket, 'get_unverified_chain')
+LEAF_ONLY_REASON = 'Python < 3.13 exposes only the leaf (this host runs Python %d.%d)' % sys.version_info[:2]
 
 
 # ---------------------------------------------------------------------------
@@ -56,8 +62,9 @@ def fetch_certificates(endpoints, timeout):
 
     endpoints: cert_endpoints entries (see _endpoint.parse) or (host, port) pairs.
     Returns, in input order, dicts with endpoint ('host:port'), host, port,
-    address (the IP connected to, or None), der (bytes or None) and error (text
-    or None). Failures are values, never exceptions; the call returns within
+    address (the IP connected to, or None), der (the leaf, bytes or None),
+    chain (every certificate the server sent as DER, leaf first; None where
+    Python offers only the leaf, see HAS_CHAIN_API) and error (text or None). Failures are values, never exceptions; the call returns within
     timeout + _endpoint.DEADLINE_GRACE even while a DNS lookup hangs.
     Raises ValueError only for a malformed endpoint or timeout.
     """
@@ -74,9 +81,10 @@ def fetch_certificates(endpoints, timeout):
         try:
             tls.do_handshake()
             der = tls.getpeercert(binary_form=True)
+            chain = tls.get_unverified_chain() if HAS_CHAIN_API else None
         finally:
             tls.close()
-        return _certificate_result(host, port, progress.get('address'), der, None)
+        return _certificate_result(host, port, progress.get('address'), der, None, chain)
 
     def failed(target, progress, exc):
         host, port = target
@@ -86,13 +94,14 @@ def fetch_certificates(endpoints, timeout):
     return run_bounded(fetch, targets, timeout, failed)
 
 
-def _certificate_result(host, port, address, der, error):
+def _certificate_result(host, port, address, der, error, chain=None):
     return {
         'endpoint': label(host, port),
         'host': host,
         'port': port,
         'address': address,
         'der': der,
+        'chain': chain,
         'error': error,
     }
 
@@ -127,6 +136,20 @@ def _subject_alt_names(cert):
     return names
 
 
+def _load(der):
+    if not HAS_CRYPTOGRAPHY:
+        raise ValueError('the cryptography Python library is required to read certificates (see CRYPTOGRAPHY_IMPORT_ERROR)')
+    try:
+        return x509.load_der_x509_certificate(der)
+    except (TypeError, ValueError) as exc:
+        raise ValueError('not a DER X.509 certificate: %s' % exc)
+
+
+def _window(cert):
+    """(not_before, not_after) of cert as POSIX timestamps."""
+    return _timestamp(_utc_datetime(cert, 'before')), _timestamp(_utc_datetime(cert, 'after'))
+
+
 def describe_certificate(der, host_now, true_now=None):
     """The validity window of a DER certificate, judged at host time and at true time.
 
@@ -138,14 +161,8 @@ def describe_certificate(der, host_now, true_now=None):
     does not parse is null (sans: empty) and error says which; otherwise there is no error key.
     Raises ValueError when cryptography is missing or der is not a certificate.
     """
-    if not HAS_CRYPTOGRAPHY:
-        raise ValueError('the cryptography Python library is required to read certificates (see CRYPTOGRAPHY_IMPORT_ERROR)')
-    try:
-        cert = x509.load_der_x509_certificate(der)
-    except (TypeError, ValueError) as exc:
-        raise ValueError('not a DER X.509 certificate: %s' % exc)
-    not_before = _timestamp(_utc_datetime(cert, 'before'))
-    not_after = _timestamp(_utc_datetime(cert, 'after'))
+    cert = _load(der)
+    not_before, not_after = _window(cert)
 
     def valid_at(now):
         return not_before <= now <= not_after
@@ -176,3 +193,77 @@ def describe_certificate(der, host_now, true_now=None):
     if unreadable:
         described['error'] = 'certificate read, but its %s could not be parsed' % ', '.join(unreadable)
     return described
+
+
+# ---------------------------------------------------------------------------
+# Judging every certificate the server sent
+
+CHAIN_KEYS = ('subject', 'issuer', 'not_before', 'not_after', 'valid_at_host_time', 'valid_at_true_time',
+              'seconds_until_expiry')
+
+
+def _state(not_before, not_after, now):
+    if now < not_before:
+        return 'not yet valid'
+    if now > not_after:
+        return 'expired'
+    return 'valid'
+
+
+def window_problem(der, host_now, true_now=None):
+    """What is wrong with the window of a DER certificate, in words; None when it is valid at both times.
+
+    E.g. 'not yet valid at host time, valid at true time', 'expired at host time and at true time',
+    'expired at host time (true time unknown)'. Raises ValueError as describe_certificate does.
+    """
+    not_before, not_after = _window(_load(der))
+    at_host = _state(not_before, not_after, host_now)
+    at_true = None if true_now is None else _state(not_before, not_after, true_now)
+    if at_host == 'valid' and at_true in ('valid', None):
+        return None
+    if at_true is None:
+        return '%s at host time (true time unknown)' % at_host
+    if at_host == at_true:
+        return '%s at host time and at true time' % at_host
+    return '%s at host time, %s at true time' % (at_host, at_true)
+
+
+def describe_endpoint(der, chain, host_now, true_now=None):
+    """The certificates fact of one endpoint: its leaf (describe_certificate) and the chain the server sent.
+
+    chain: every certificate the server sent as DER, leaf first, or None where Python offers only
+    the leaf. Adds chain_checked (whether every certificate sent was judged), chain_reason (why not;
+    None when it was), chain (each certificate sent: position, 0 the leaf, and CHAIN_KEYS, or error
+    when it does not parse; None when not checked) and chain_failures (the judged certificates
+    outside their window at host time or at true time: position, subject, issuer, not_before,
+    not_after, valid_at_host_time, valid_at_true_time and problem, see window_problem).
+    Raises ValueError when the leaf cannot be read (see describe_certificate).
+    """
+    fact = describe_certificate(der, host_now, true_now)
+    if chain:
+        fact.update(chain_checked=True, chain_reason=None, chain=[])
+        judged = list(enumerate(chain))
+    else:
+        fact.update(chain_checked=False, chain=None,
+                    chain_reason=LEAF_ONLY_REASON if chain is None else 'the TLS library returned no chain; the leaf was judged alone')
+        judged = [(0, der)]
+    failures = []
+    for position, item in judged:
+        entry = {'position': position, 'error': None}
+        try:
+            described = fact if position == 0 and item == der else describe_certificate(item, host_now, true_now)
+            problem = window_problem(item, host_now, true_now)
+        except ValueError as exc:
+            entry['error'] = str(exc)
+        else:
+            entry.update((key, described[key]) for key in CHAIN_KEYS)
+            if described.get('error'):
+                entry['error'] = described['error']
+            if problem:
+                failure = dict((key, entry[key]) for key in ('position',) + CHAIN_KEYS if key != 'seconds_until_expiry')
+                failure['problem'] = problem
+                failures.append(failure)
+        if fact['chain'] is not None:
+            fact['chain'].append(entry)
+    fact['chain_failures'] = failures
+    return fact

@@ -17,8 +17,10 @@ description:
   - When no NTP server answers, estimates the offset from the Date header of HTTPS servers (one-second resolution).
   - Reads the host's own sync state (macOS C(systemsetup) and the launchd_sync status file; Linux C(chronyc) or C(timedatectl)).
   - Fetches the TLS certificates that Go downloads depend on and judges their validity window at host time and at true time.
-  - Only each endpoint's leaf certificate (the server's own) is judged. An intermediate certificate outside its window makes TLS
-    fail just the same and is not seen here; Python's ssl module offers the unverified chain publicly only from Python 3.13 on.
+  - Where the host's Python offers the chain the server sent (Python 3.13 and later), every certificate of it is judged, and the
+    facts and the reason say which one is outside its window (position, subject, issuer, window). Older Pythons offer only the
+    leaf (the server's own certificate), which is then judged alone, and the facts say so (C(chain_checked=false)); an
+    intermediate outside its window, which makes TLS fail just the same, is then not seen.
   - Returns a verdict with a reason that names the real cause. Clock skew breaks TLS; it never causes go.sum checksum mismatches.
   - A server or endpoint that fails is reported as a status; it never fails the module.
   - Text that peers and files supply (certificate names, error texts, the launchd_sync status) is returned with control
@@ -480,13 +482,20 @@ ansible_facts:
               elements: str
               sample: []
         certificates:
-          description: One entry per O(cert_endpoints) item, judging the endpoint's leaf certificate only (not the rest of the chain).
+          description:
+            - One entry per O(cert_endpoints) item. The keys from C(subject) to C(seconds_until_expiry) describe the leaf certificate;
+              C(chain) and C(chain_failures) cover every certificate the server sent where the host's Python offers them (3.13 and
+              later), else the leaf alone (C(chain_checked=false)).
           type: list
           elements: dict
           sample:
             - {endpoint: 'proxy.golang.org:443', subject: CN=proxy.golang.org, issuer: 'CN=WR2,O=Google Trust Services,C=US',
                sans: [proxy.golang.org], not_before: '2026-10-01T08:00:00Z', not_after: '2026-12-24T08:00:00Z',
-               valid_at_host_time: false, valid_at_true_time: true, seconds_until_expiry: 2316000, error: null}
+               valid_at_host_time: false, valid_at_true_time: true, seconds_until_expiry: 2316000, error: null,
+               chain_checked: false, chain_reason: 'Python < 3.13 exposes only the leaf (this host runs Python 3.9)', chain: null,
+               chain_failures: [{position: 0, subject: CN=proxy.golang.org, issuer: 'CN=WR2,O=Google Trust Services,C=US',
+                                 not_before: '2026-10-01T08:00:00Z', not_after: '2026-12-24T08:00:00Z', valid_at_host_time: false,
+                                 valid_at_true_time: true, problem: 'not yet valid at host time, valid at true time'}]}
           contains:
             endpoint:
               description: The endpoint, V(host:port).
@@ -532,9 +541,119 @@ ansible_facts:
               description: Whole seconds from true time (host time when true time is unknown) to C(not_after); negative once expired.
               type: int
               sample: 2316000
+            chain_checked:
+              description:
+                - True when every certificate the server sent was judged (Python 3.13 and later offer them,
+                  C(ssl.SSLSocket.get_unverified_chain)); false when only the leaf was, which is never a failure.
+              type: bool
+              sample: true
+            chain_reason:
+              description: Why only the leaf was judged, such as V(Python < 3.13 exposes only the leaf (this host runs Python 3.9));
+                           null when the chain was checked.
+              type: str
+              sample: null
+            chain:
+              description:
+                - Every certificate the server sent, in the order sent (position 0 is the leaf; servers normally send the
+                  intermediates and leave the root out), each judged as the leaf is. Null when C(chain_checked) is false.
+                - The certificates are read unverified; a verifier builds its own path, so a sent certificate it does not use
+                  (it holds another copy of that CA) cannot fail it.
+              type: list
+              elements: dict
+              sample:
+                - {position: 0, subject: CN=proxy.golang.org, issuer: 'CN=WR2,O=Google Trust Services,C=US', not_before: '2026-10-01T08:00:00Z',
+                   not_after: '2026-12-24T08:00:00Z', valid_at_host_time: true, valid_at_true_time: true, seconds_until_expiry: 2316000,
+                   error: null}
+                - {position: 1, subject: 'CN=WR2,O=Google Trust Services,C=US', issuer: 'CN=GTS Root R1,O=Google Trust Services LLC,C=US',
+                   not_before: '2023-12-13T09:00:00Z', not_after: '2029-02-20T14:00:00Z', valid_at_host_time: true,
+                   valid_at_true_time: true, seconds_until_expiry: 70142400, error: null}
+              contains:
+                position:
+                  description: The certificate's place in what the server sent, 0 for the leaf.
+                  type: int
+                  sample: 1
+                subject:
+                  description: The certificate's subject (RFC 4514); null when it does not parse.
+                  type: str
+                  sample: 'CN=WR2,O=Google Trust Services,C=US'
+                issuer:
+                  description: The issuer (RFC 4514); null when it does not parse.
+                  type: str
+                  sample: 'CN=GTS Root R1,O=Google Trust Services LLC,C=US'
+                not_before:
+                  description: Start of the validity window (UTC ISO 8601).
+                  type: str
+                  sample: '2023-12-13T09:00:00Z'
+                not_after:
+                  description: End of the validity window (UTC ISO 8601).
+                  type: str
+                  sample: '2029-02-20T14:00:00Z'
+                valid_at_host_time:
+                  description: Whether the host's clock is inside the window.
+                  type: bool
+                  sample: true
+                valid_at_true_time:
+                  description: Whether true time is inside the window; null when true time is unknown.
+                  type: bool
+                  sample: true
+                seconds_until_expiry:
+                  description: Whole seconds from true time (host time when true time is unknown) to C(not_after); negative once expired.
+                  type: int
+                  sample: 70142400
+                error:
+                  description: Why this certificate could not be read, or which of its names does not parse (the keys above are then
+                               missing, or that name null); null when it was read whole.
+                  type: str
+                  sample: null
+            chain_failures:
+              description:
+                - The judged certificates (the whole chain, or only the leaf when C(chain_checked) is false) that are outside their
+                  window at host time or at true time; empty when none is. The reason names each one.
+              type: list
+              elements: dict
+              sample:
+                - {position: 1, subject: 'CN=lab intermediate,O=cifleet gotime chain lab', issuer: 'CN=lab root,O=cifleet gotime chain lab',
+                   not_before: '2026-12-02T03:00:00Z', not_after: '2027-01-01T02:00:00Z', valid_at_host_time: false,
+                   valid_at_true_time: true, problem: 'not yet valid at host time, valid at true time'}
+              contains:
+                position:
+                  description: The certificate's place in what the server sent, 0 for the leaf.
+                  type: int
+                  sample: 1
+                subject:
+                  description: The certificate's subject (RFC 4514).
+                  type: str
+                  sample: 'CN=lab intermediate,O=cifleet gotime chain lab'
+                issuer:
+                  description: The issuer (RFC 4514).
+                  type: str
+                  sample: 'CN=lab root,O=cifleet gotime chain lab'
+                not_before:
+                  description: Start of the validity window (UTC ISO 8601).
+                  type: str
+                  sample: '2026-12-02T03:00:00Z'
+                not_after:
+                  description: End of the validity window (UTC ISO 8601).
+                  type: str
+                  sample: '2027-01-01T02:00:00Z'
+                valid_at_host_time:
+                  description: Whether the host's clock is inside the window.
+                  type: bool
+                  sample: false
+                valid_at_true_time:
+                  description: Whether true time is inside the window; null when true time is unknown.
+                  type: bool
+                  sample: true
+                problem:
+                  description:
+                    - The window at both times in words, such as V(not yet valid at host time, valid at true time) (the clock),
+                      V(expired at host time and at true time) (the server) or V(expired at host time (true time unknown)).
+                  type: str
+                  sample: 'not yet valid at host time, valid at true time'
         verdict:
           description: V(ok), V(skewed) (offset beyond O(max_offset)), V(tls_window) (a certificate valid at true time is not
-            valid at host time) or V(no_time_source) (true time is unknown).
+            valid at host time, the leaf or, on Python 3.13 and later, any certificate the server sent) or V(no_time_source)
+            (true time is unknown).
           type: str
           sample: tls_window
         reason:

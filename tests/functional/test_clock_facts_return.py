@@ -26,7 +26,8 @@ def test_real_facts_have_the_documented_keys(lab, tmp_path):
     # NTP with a falseticker, a certificate and a failing endpoint, this host's sync state and a launchd_sync status.
     measured = clock({'ntp_servers': [services[name]['label'] for name in ('ntp_good_1', 'ntp_good_2', 'ntp_fast_300')],
                       'ntp_timeout': 1, 'samples': 2, 'https_date_urls': [],
-                      'cert_endpoints': [services['tls_valid']['endpoint'], services['tls_not_tls']['endpoint']],
+                      'cert_endpoints': [services['tls_valid']['endpoint'], services['tls_expired']['endpoint'],
+                                         services['tls_not_tls']['endpoint']],
                       'host_sync': True, 'launchd_status_path': str(status)})
     # No NTP answer: the HTTPS Date fallback and its estimate.
     fallback = clock({'ntp_servers': [services['ntp_dead']['label']], 'ntp_timeout': 1, 'cert_endpoints': [],
@@ -42,6 +43,8 @@ def test_real_facts_have_the_documented_keys(lab, tmp_path):
     mdm = _host_sync.read_managed_time(lambda argv: (1, '', ''), {}.get, MANAGED_PREFERENCES)
     assert mdm['managed'] is True and measured['host_sync']['mdm'] is None
     returned |= docgen.value_paths({'host_sync': {'mdm': mdm}}, docgen.FACT)
-    documented = set(path for path, dummy in docgen.fact_entries()) - {docgen.FACT}
+    # certificates[].chain[] comes from Python 3.13 and later (this venv's is older): test_clock_facts_chain checks those keys.
+    documented = set(path for path, dummy in docgen.fact_entries()
+                     if not path.startswith(docgen.FACT + '.certificates[].chain[]')) - {docgen.FACT}
     assert sorted(returned - documented) == [], 'returned but missing from RETURN in plugins/modules/clock_facts.py'
     assert sorted(documented - returned) == [], 'in RETURN but not returned'

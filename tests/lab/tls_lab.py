@@ -356,3 +356,79 @@ class HTTPSDateServer(_SocketServerService):
     @property
     def url(self):
         return self.url_for()
+
+
+CHAIN_ROLES = ('leaf', 'intermediate', 'root')
+
+
+def chain_certificates(windows=None, names=SERVER_NAMES):
+    """leaf <- intermediate <- root made with cryptography, each with its own validity window.
+
+    windows: {role: WINDOWS key or (not_before, not_after) datetimes} for the roles leaf, intermediate
+    and root; 'valid' where not given. Returns ({role: certificate}, {role: private key}, {role:
+    (subject, issuer, not_before, not_after)}), names in RFC 4514 as cryptography writes them.
+    """
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = _utcnow()
+    windows = dict(windows or {})
+
+    def window(role):
+        value = windows.get(role, 'valid')
+        if isinstance(value, str):
+            start, end = WINDOWS[value]
+            return now + start, now + end
+        return value
+
+    def subject(role):
+        return x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, 'cifleet gotime chain lab'),
+                          x509.NameAttribute(NameOID.COMMON_NAME, 'lab %s' % role)])
+
+    keys = dict((role, ec.generate_private_key(ec.SECP256R1())) for role in CHAIN_ROLES)
+    issuers = {'root': 'root', 'intermediate': 'root', 'leaf': 'intermediate'}
+    certs, described = {}, {}
+    for role in ('root', 'intermediate', 'leaf'):
+        not_before, not_after = window(role)
+        builder = (x509.CertificateBuilder().subject_name(subject(role)).issuer_name(subject(issuers[role]))
+                   .public_key(keys[role].public_key()).serial_number(x509.random_serial_number())
+                   .not_valid_before(not_before).not_valid_after(not_after)
+                   .add_extension(x509.BasicConstraints(ca=role != 'leaf', path_length=None), critical=True))
+        if role == 'leaf':
+            builder = builder.add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), critical=False)
+        certs[role] = builder.sign(keys[issuers[role]], hashes.SHA256())
+        described[role] = (subject(role).rfc4514_string(), subject(issuers[role]).rfc4514_string(), not_before, not_after)
+    return certs, keys, described
+
+
+def chain_context(directory, windows=None, names=SERVER_NAMES, send_root=False):
+    """A server context presenting a chain_certificates chain: the leaf and the intermediate, as servers are
+    set up to, and the root too when send_root. Returns (context, {role: (subject, issuer, not_before, not_after)}).
+    """
+    from cryptography.hazmat.primitives import serialization
+
+    certs, keys, described = chain_certificates(windows, names)
+    path = os.path.join(directory, 'chain-%d.pem' % len(os.listdir(directory)))
+    with open(path, 'wb') as handle:
+        handle.write(keys['leaf'].private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                serialization.NoEncryption()))
+        for role in CHAIN_ROLES if send_root else CHAIN_ROLES[:2]:
+            handle.write(certs[role].public_bytes(serialization.Encoding.PEM))
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(path)
+    return ctx, described
+
+
+class ChainTLSServer(_SocketServerService):
+    """Like TLSServer, presenting a leaf <- intermediate <- root chain from chain_context (own keys, no trustme).
+
+    chain: {role: (subject, issuer, not_before, not_after)} of what it was made with.
+    """
+
+    _handler = TLSServer._handler
+
+    def __init__(self, directory, windows=None, host=LOOPBACK, names=SERVER_NAMES, send_root=False):
+        super().__init__(host)
+        self.context, self.chain = chain_context(directory, windows, names, send_root)
