@@ -42,9 +42,9 @@ description:
     They are GOSUMDB=off, GONOSUMDB or GOPRIVATE matching public modules, any GOINSECURE,
     GOFLAGS with C(-insecure), and a GOPROXY that is only V(direct).
     Each reason says what the value really does, on the host's Go version where that matters.
-    GOSUMDB=off, and GONOSUMDB or GOPRIVATE matching public modules, skip the checksum database.
-    GOINSECURE lets direct fetches of matching modules use plain HTTP or skip certificate checks; it applies to
-    direct fetches only, and the checksum database still verifies those modules.
+    The downgrades GOSUMDB=off, and GONOSUMDB or GOPRIVATE matching public modules, skip the checksum database.
+    GOINSECURE lets direct fetches of matching modules use plain HTTP or unverified certificates; it applies to
+    direct fetches only and does not turn checksum verification off (the checksum database still verifies those modules).
     GOFLAGS=-insecure allowed plain HTTP and skipped the checksum database before Go 1.17. On Go 1.17 and later
     C(go get) fails with C(-insecure flag is no longer supported; use GOINSECURE instead), and other commands
     ignore it.
@@ -96,8 +96,8 @@ options:
     type: str
   modcache:
     description:
-      - V(absent) removes the module cache (GOMODCACHE) with C(go clean -modcache), for example after a proven
-        C(checksum mismatch). It is changed only when the cache held something.
+      - V(absent) removes the module cache (GOMODCACHE) with C(go clean -modcache), for example after a
+        C(checksum mismatch) that proved the cache corrupted. It is changed only when the cache held something.
       - Check mode predicts that from the cache's first directory entry, without walking the cache.
       - Refuses an empty, relative or top-level GOMODCACHE, one that is or contains the home directory, a GOPATH entry,
         GOROOT or the env file's directory, and one inside GOROOT.
@@ -119,7 +119,9 @@ options:
     default: 60
 notes:
   - Clock skew causes TLS errors (C(x509 certificate has expired or is not yet valid)), never a C(go.sum) checksum mismatch.
-    Fix the clock, not GOSUMDB. A real mismatch means changed content; clean the module cache with O(modcache=absent).
+    Fix the clock, not GOSUMDB. A real mismatch means changed content. A corrupted local cache (one host's download
+    differs from the others') is fixed with O(modcache=absent); a version retagged at its origin is not, because the
+    next download brings the changed content again.
   - Credentials never reach go's argument list, which other local users can read. C(go env -w) writes placeholders
     into the private copy, and the module puts the credentials in their place before the rename.
     Go creates the env file readable by others (umask); the module warns when it then holds credentials.

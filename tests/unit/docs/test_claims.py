@@ -56,6 +56,14 @@ MYTHS = {
     'StartInterval 1 runs every second': r'\bStartInterval\W{0,3}1\b.*\bevery\s+second\b',
     # ntpdate and ntpq were removed in macOS 10.14; timed sets the clock since 10.13.
     'ntpdate or ntpq on modern macOS': r'\b(ntpdate|ntpq)\b.*\bmacOS\b|\bmacOS\b.*\b(ntpdate|ntpq)\b',
+    # Our own earlier docs: gotime-clock (launchd_sync's job since clock_tool) asks every server at once and
+    # believes only a majority; it never takes the first server that answers.
+    'the sync job takes the first server that answers':
+        r'\b(tried|tries|asked|asks)\s+in\s+order\b.*\bfirst\b.*\banswer|\bfirst\s+(server\s+)?that\s+answers\s+is\s+used\b',
+    # Our own earlier docs: clock_facts judges every certificate the server sent where Python offers the chain
+    # (3.13 and later, ssl.SSLSocket.get_unverified_chain); only older Pythons limit it to the leaf.
+    'clock_facts judges only the leaf':
+        r'\b(judg\w*|check\w*)\b[^.;]*\bleaf\b[^.;]*\bonly\b|\b(judg\w*|check\w*)\b[^.;]*\bonly\b[^.;]*\bleaf\b',
 }
 # A sentence that names a myth must also refute it or mark it as a downgrade: a negation, or words
 # the docs use for the old runbooks' settings ("fix" in quotes, downgrade, insecure, integrity, refused).
@@ -72,6 +80,9 @@ REFUTED_BY = {
     'the old runbook set GOPROXY=direct': re.compile(NEGATED, re.I),
     'cleaning the module cache fixes a retag': re.compile(NEGATED, re.I),
     'ntpdate or ntpq on modern macOS': re.compile(NEGATED + r"|\bremoved\b|\bgone\b", re.I),
+    'the sync job takes the first server that answers': re.compile(NEGATED, re.I),
+    # Said of a Python older than 3.13 it is true.
+    'clock_facts judges only the leaf': re.compile(NEGATED + r"|3\.13|\bolder\s+Python|Python\s*<", re.I),
 }
 USER_DOCS = sorted(glob.glob(os.path.join(docgen.ROOT, 'docs', '*.md')) + [os.path.join(docgen.ROOT, 'README.md')]
                    + glob.glob(os.path.join(docgen.ROOT, 'roles', '*', 'README.md'))
@@ -160,6 +171,13 @@ CASES = [
      'StartInterval 1 never ran every second.'),
     ('ntpdate or ntpq on modern macOS', 'On macOS, check the offset with ntpdate -q.',
      '`ntpdate` and `ntpq` are not on modern macOS: they were removed in macOS 10.14.'),
+    # The false ones are sentences of docs/troubleshooting.md and docs/facts.md before this check.
+    ('the sync job takes the first server that answers',
+     '- **Fix**: reachable servers in `launchd_sync_servers` (tried in order, the first that answers is used) and `timesync_servers`.',
+     'The job asks every server at once and never takes the first server that answers on its word.'),
+    ('clock_facts judges only the leaf',
+     'clock_facts judges each endpoint\'s leaf certificate only (see `docs/facts.md`).',
+     'On an older Python than 3.13 clock_facts judges the leaf only, and says so.'),
 ]
 
 
@@ -208,8 +226,10 @@ def test_a_refutation_excuses_only_its_own_sentence():
     assert [claim[0] for claim in false_claims(row)] == ['the old runbook set GOPROXY=direct']
 
 
-# The myths that docs/troubleshooting.md's list refutes, each by a sentence the myth's pattern finds.
-LISTED = sorted(set(MYTHS) - {'the old runbook set GOPROXY=direct', 'GOINSECURE or GOPROXY=direct listed as weakening integrity'})
+# The myths that docs/troubleshooting.md's list refutes, each by a sentence the myth's pattern finds
+# (the others were sentences of our own docs, not of the old runbooks).
+LISTED = sorted(set(MYTHS) - {'the old runbook set GOPROXY=direct', 'GOINSECURE or GOPROXY=direct listed as weakening integrity',
+                              'the sync job takes the first server that answers', 'clock_facts judges only the leaf'})
 
 
 @pytest.mark.parametrize('myth', LISTED)
@@ -219,3 +239,51 @@ def test_troubleshooting_lists_the_myth(myth):
     listed = text[text.index('## Claims from old runbooks that are false'):].split('\n## ')[0]
     sentences = [sentence for block in blocks(listed) for sentence in SENTENCE_END.split(block)]
     assert [sentence for sentence in sentences if re.search(MYTHS[myth], sentence, re.I)], myth
+
+
+# Module documentation is read by ops too (ansible-doc): its descriptions and notes are checked like the docs.
+MODULE_DOCS = sorted(glob.glob(os.path.join(docgen.ROOT, 'plugins', 'modules', '*.py')))
+
+
+def doc_strings(value):
+    """Every string of a loaded DOCUMENTATION or RETURN block."""
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from doc_strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from doc_strings(item)
+    elif isinstance(value, str):
+        yield value
+
+
+@pytest.mark.parametrize('path', MODULE_DOCS, ids=lambda path: os.path.relpath(path, docgen.ROOT))
+def test_module_docs_make_no_false_claim(path):
+    name = os.path.splitext(os.path.basename(path))[0]
+    claims = []
+    for part in ('DOCUMENTATION', 'RETURN'):
+        try:
+            documented = docgen.module_documentation(name, part)
+        except ValueError:
+            continue
+        for text in doc_strings(documented):
+            claims.extend(false_claims(text))
+    assert claims == []
+
+
+def test_docs_cite_nothing_outside_the_repository():
+    # FACTS.md is the maintainers' notes, outside this repository and its release: cite the sources themselves.
+    citing = [os.path.relpath(path, docgen.ROOT) for path in USER_DOCS + MODULE_DOCS
+              if 'FACTS.md' in open(path).read()]
+    assert citing == []
+
+
+def test_execution_environment_doc_lists_requirements_txt():
+    # The table row of requirements.txt names exactly the packages the file lists (ansible-builder installs those).
+    with open(os.path.join(docgen.ROOT, 'docs', 'execution-environment.md')) as handle:
+        row = [line for line in handle if line.startswith('| `requirements.txt` |')]
+    assert len(row) == 1
+    named = set(re.findall(r'`([\w.-]+)`', row[0].split(' | ')[1]))
+    with open(os.path.join(docgen.ROOT, 'requirements.txt')) as handle:
+        listed = set(re.match(r'[\w.-]+', line).group(0) for line in handle if line.strip() and not line.startswith('#'))
+    assert named == listed

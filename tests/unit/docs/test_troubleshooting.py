@@ -275,3 +275,75 @@ def test_go_message_check_rejects_a_changed_message():
     assert not any('go: -insecure flag is not supported' in string for string in strings)
     assert not pieces_make_line('warning: go env -w GOPROXY=... does not override the OS environment',
                                 ['warning: go env -w %s=... does not override conflicting OS environment variable\n'])
+
+
+def go(args, home, env_extra=None, cwd=None):
+    env = {'PATH': os.environ['PATH'], 'HOME': home, 'GOENV': os.path.join(home, 'go.env'), 'GOFLAGS': '',
+           'GOPROXY': 'off', 'GOCACHE': os.path.join(home, 'cache'), 'GOPATH': os.path.join(home, 'gopath'), 'LANG': 'C'}
+    env.update(env_extra or {})
+    return subprocess.run(['go'] + args, capture_output=True, text=True, env=env, cwd=cwd or home, timeout=120, check=False)
+
+
+def test_measured_go_1_19_behaviour_holds(tmp_path):
+    # The go_env entry states what `go env -w` does on Go 1.19 "measured here"; this is that measurement, on Debian's Go.
+    home = str(tmp_path)
+    assert go(['env', 'GOVERSION'], home).stdout.startswith('go1.19'), 'the page names Go 1.19: measure again and update it'
+    body = sections()['go_env: refusals and errors']
+    godebug = go(['env', '-w', 'GODEBUG=x=1'], home)
+    assert godebug.returncode != 0 and 'go: unknown go command variable GODEBUG' in godebug.stderr
+    assert '`go env -w GODEBUG=...` fails with `go: unknown go command variable GODEBUG`' in ' '.join(body.split())
+    # go env -w GOROOT=DIR succeeds. DIR missing: every later command fails, go env -u GOROOT too, until the real
+    # root in the OS environment undoes it. DIR there but without Go: builds miss the standard library.
+    with open(os.path.join(home, 'main.go'), 'w') as handle:
+        handle.write('package main\n\nimport "fmt"\n\nfunc main() { fmt.Println() }\n')
+    with open(os.path.join(home, 'go.mod'), 'w') as handle:
+        handle.write('module example.com/m\n\ngo 1.19\n')
+    real_root = go(['env', 'GOROOT'], home).stdout.strip()
+    missing = os.path.join(home, 'missing')
+    assert go(['env', '-w', 'GOROOT=' + missing], home).returncode == 0
+    for args in (['build', '-o', os.devnull, '.'], ['version'], ['env', '-u', 'GOROOT']):
+        failed = go(args, home)
+        assert failed.returncode != 0 and 'go: cannot find GOROOT directory: %s' % missing in failed.stderr, args
+    assert go(['env', '-u', 'GOROOT'], home, {'GOROOT': real_root}).returncode == 0
+    assert go(['build', '-o', os.devnull, '.'], home).returncode == 0
+    empty = os.path.join(home, 'empty')
+    os.mkdir(empty)
+    assert go(['env', '-w', 'GOROOT=' + empty], home).returncode == 0
+    build = go(['build', '-o', os.devnull, '.'], home)
+    assert build.returncode != 0 and 'package fmt is not in GOROOT (%s/src/fmt)' % empty in build.stderr
+    text = ' '.join(body.split())
+    assert ('if DIR does not exist, every later go command, `go env -u GOROOT` included, fails with '
+            '`go: cannot find GOROOT directory: DIR`') in text
+    assert 'builds fail with `package fmt is not in GOROOT (DIR/src/fmt)`' in text
+    # GOFLAGS=-insecure: only go get knows the flag, so only go get fails (the -insecure entry).
+    listing = go(['list', '.'], home, {'GOFLAGS': '-insecure'})
+    getting = go(['get', 'example.com/x'], home, {'GOFLAGS': '-insecure'})
+    assert listing.returncode == 0, listing.stderr
+    assert getting.returncode != 0 and 'go: -insecure flag is no longer supported; use GOINSECURE instead' in getting.stderr
+
+
+def test_launchd_sync_status_wording_is_gotime_clocks():
+    # The sntp timeout entry quotes the status error of the launchd job: gotime-clock's own words.
+    body = ' '.join(sections()['sntp: `sntp: Exchange failed: Timeout`'].split())
+    assert '`no agreed time: no server answered; no answer: SERVER: Exchange failed: Timeout`' in body
+    script = read('roles/clock_tool/files/gotime-clock')
+    for piece in ('R_REASON="no agreed time: $rest"', 'print "none no server answered"', '${failed:+; no answer: $failed}',
+                  'failed = failed (failed == "" ? "" : "; ") $1 ": " r', 'sub(/^[^:]*: /, "", m)'):
+        assert piece in script, piece
+
+
+def test_no_example_mixes_smearing_and_non_smearing_servers():
+    # The chrony entry's advice ("never mix leap-smearing servers ... with others") holds for every list of servers
+    # the docs show, such as `clock_tool_servers: [...]` in a role README.
+    docs = sorted(glob.glob(os.path.join(docgen.ROOT, 'docs', '*.md')) + glob.glob(os.path.join(docgen.ROOT, 'roles', '*', 'README.md'))
+                  + [os.path.join(docgen.ROOT, 'README.md')])
+    mixed = []
+    for path in docs:
+        with open(path) as handle:
+            for listed in re.findall(r'\[([^\[\]\n]+)\]', handle.read()):
+                hosts = [item.strip(' `\'"') for item in listed.split(',')]
+                hosts = [host for host in hosts if re.match(r'^[\w-]+(\.[\w-]+)+$', host)]
+                if len({bool(SMEARING.search(host)) for host in hosts}) > 1:
+                    mixed.append((os.path.relpath(path, docgen.ROOT), listed))
+    assert mixed == []
+    assert SMEARING.search('time.google.com') and not SMEARING.search('time.apple.com')
