@@ -20,8 +20,8 @@ from urllib.parse import urlsplit
 from ansible_collections.cifleet.gotime.plugins.module_utils._go_env_glob import BadPattern, path_match
 from ansible_collections.cifleet.gotime.plugins.module_utils._go_env_keys import (
     ABSOLUTE_PATH_KEYS, CHOICES, GLOB_LIST_KEYS, GODEBUG_OS_ONLY_SINCE, GOFLAGS_MOD, GO_FALSE, GO_TRUE, KEY_SINCE,
-    KNOWN_SUMDB_KEYS, OS_ONLY_KEYS, PROXY_SCHEMES, READ_ONLY_KEYS, SUMDB_ALIASES, UNLISTED_KEYS, _KEY_RE,
-    _LINE_BREAKS, version_text,
+    KNOWN_SUMDB_KEYS, OS_ONLY_KEYS, PROXY_SCHEMES, READ_ONLY_KEYS, SUMDB_ALIASES, TELEMETRY_KEYS, TELEMETRY_LISTED_SINCE,
+    TELEMETRY_READ_ONLY_SINCE, UNLISTED_KEYS, _KEY_RE, _LINE_BREAKS, version_text,
 )
 from ansible_collections.cifleet.gotime.plugins.module_utils._go_env_secrets import mask_value
 
@@ -209,6 +209,8 @@ def check_key(key, known=None, version=None, where='settings', os_only=True):
                          % (where, key, go_refusal(key, version)))
     if key in READ_ONLY_KEYS:
         raise ValueError('%s: %s is computed by Go and cannot be modified with go env -w' % (where, key))
+    if key in TELEMETRY_KEYS and version is not None and version[:2] >= TELEMETRY_LISTED_SINCE:
+        raise ValueError(telemetry_refusal(key, version, where))
     if known is None or key in OS_ONLY_KEYS:
         return
     since = UNLISTED_KEYS.get(key)
@@ -217,6 +219,17 @@ def check_key(key, known=None, version=None, where='settings', os_only=True):
     hint = ' (%s needs Go %s or later)' % (key, KEY_SINCE[key]) if key in KEY_SINCE else ''
     raise ValueError('%s: %s is unknown to the installed %s; go env -w refuses it%s'
                      % (where, key, version_text(version) if version else 'Go', hint))
+
+
+def telemetry_refusal(key, version, where):
+    """GOTELEMETRY / GOTELEMETRYDIR on a Go that lists them: what that Go's go env -w says, and the way to set the mode."""
+    if version[:2] >= TELEMETRY_READ_ONLY_SINCE:
+        text = '%s: %s is computed by Go and cannot be modified with go env -w (%s says "go: %s cannot be modified"); %s'
+    else:
+        text = '%s: %s is reported by go env but go env -w refuses it (%s says "go: unknown go command variable %s"); %s'
+    how = ('set the mode with go telemetry off, local or on' if key == 'GOTELEMETRY'
+           else 'Go keeps it in the user config directory')
+    return text % (where, key, version_text(version), key, how)
 
 
 def go_refusal(key, version):

@@ -25,7 +25,13 @@ GO_DIRS = ('/usr/local/go/bin', '/opt/homebrew/bin', '/usr/local/bin', '/opt/loc
 # Keys `go env -w` refuses (cmd/go/internal/envcmd checkEnvWrite).
 OS_ONLY_KEYS = frozenset(('GOENV', 'GODEBUG'))
 READ_ONLY_KEYS = frozenset(('GOEXE', 'GOGCCFLAGS', 'GOHOSTARCH', 'GOHOSTOS', 'GOMOD', 'GOWORK', 'GOTOOLDIR',
-                            'GOVERSION', 'GOTELEMETRY', 'GOTELEMETRYDIR'))
+                            'GOVERSION'))
+# Telemetry keys: unknown to go env before Go 1.23; Go 1.23 lists them in go env -json but go env -w calls them
+# "unknown go command variable"; Go 1.24 added them to checkEnvWrite's "cannot be modified" (recorded: Debian's
+# go1.19.8, go1.23.5, go1.24.4). `go telemetry off|local|on` (Go 1.23+) sets the mode.
+TELEMETRY_KEYS = frozenset(('GOTELEMETRY', 'GOTELEMETRYDIR'))
+TELEMETRY_LISTED_SINCE = (1, 23)
+TELEMETRY_READ_ONLY_SINCE = (1, 24)
 # Keys Go knows but `go env -json` lists only for some platforms: key -> first Go version knowing it.
 UNLISTED_KEYS = dict(
     [(k, (1, 13)) for k in ('CGO_CFLAGS_ALLOW', 'CGO_CFLAGS_DISALLOW', 'CGO_CPPFLAGS_ALLOW', 'CGO_CPPFLAGS_DISALLOW',

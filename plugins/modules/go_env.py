@@ -35,6 +35,9 @@ description:
     and keys unknown to the installed Go (for example GOTOOLCHAIN before Go 1.21).
     For GOENV and GODEBUG the message quotes what the host's C(go env -w) says, which depends on its version.
     Go before 1.23 calls GODEBUG an unknown variable; later releases say it can only be set using the OS environment.
+    GOTELEMETRY and GOTELEMETRYDIR are refused in the words of the host's Go too. Go before 1.23 does not know them,
+    Go 1.23 lists them in C(go env) but its C(go env -w) calls them unknown, and Go 1.24 says they cannot be modified.
+    C(go telemetry off) (or V(local), V(on)) sets the telemetry mode.
     A key that only newer Go refuses, such as GOROOT, fails with that Go's own message, which comes from the
     private copy of the env file, so nothing changes.
     Each failure names the key, the value with credentials masked, and the reason. Nothing is written then.

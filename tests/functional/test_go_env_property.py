@@ -219,7 +219,7 @@ def test_gomodcache_stays_when_gopath_moves(go_user):
 # ------------------------------------------------------------------ DERIVED_DEFAULTS against the real Go
 
 # Keys go env -w refuses: they derive too (GOENV, GOEXE, GOTOOLDIR, GOTELEMETRYDIR), but no run declares them.
-REFUSED = _go_env_keys.OS_ONLY_KEYS | _go_env_keys.READ_ONLY_KEYS
+REFUSED = _go_env_keys.OS_ONLY_KEYS | _go_env_keys.READ_ONLY_KEYS | _go_env_keys.TELEMETRY_KEYS
 
 
 def installed_gos():

@@ -148,6 +148,12 @@ def test_os_only_keys_quote_the_target_go(key, version, said):
     ('GOTOOLCHAIN', GO119_KEYS, (1, 19, 8), 'unknown to the installed go1.19.8; go env -w refuses it (GOTOOLCHAIN needs Go 1.21'),
     ('NOT_A_GO_KEY', GO119_KEYS, (1, 19, 8), 'unknown to the installed go1.19.8'),
     ('GOARM64', GO119_KEYS, (1, 19, 8), 'needs Go 1.23'),
+    # the telemetry keys, as each Go's go env -w refuses them (recorded in tests/fixtures/go_env/run_cases.yaml)
+    ('GOTELEMETRY', GO119_KEYS, (1, 19, 8), 'GOTELEMETRY is unknown to the installed go1.19.8; go env -w refuses it'),
+    ('GOTELEMETRY', GO119_KEYS | {'GOTELEMETRY'}, (1, 23, 5), 'GOTELEMETRY is reported by go env but go env -w refuses it '
+     '(go1.23.5 says "go: unknown go command variable GOTELEMETRY"); set the mode with go telemetry off, local or on'),
+    ('GOTELEMETRYDIR', GO119_KEYS | {'GOTELEMETRYDIR'}, (1, 24, 4), 'GOTELEMETRYDIR is computed by Go and cannot be '
+     'modified with go env -w (go1.24.4 says "go: GOTELEMETRYDIR cannot be modified")'),
 ])
 def test_keys_go_refuses(key, known, version, why):
     with pytest.raises(ValueError) as e:
@@ -164,6 +170,8 @@ def test_keys_known_to_go119(key):
 def test_unset_checks():
     # OS-only keys are refused once the Go version is known, so that the message quotes that Go's words
     assert _go_env_checks.check_request({}, ['GOENV']) == {}
+    # so are the telemetry keys: Go 1.23 and 1.24 refuse them in different words, older Go does not know them
+    assert _go_env_checks.check_request({'GOTELEMETRY': 'off'}, ['GOTELEMETRYDIR']) == {'GOTELEMETRY': 'off'}
     with pytest.raises(ValueError, match='unset: GOENV can only be set in the OS environment'):
         _go_env_checks.check_key('GOENV', GO119_KEYS, (1, 19, 8), where='unset')
     with pytest.raises(ValueError, match='unset: GOPROXY is also in settings'):
@@ -485,7 +493,7 @@ def test_default_follows(key, version, follows):
 def test_derived_defaults_table_names_its_source_in_go():
     assert len(_go_env_keys.DERIVED_DEFAULTS) >= 20
     for key, (since, follows, where) in _go_env_keys.DERIVED_DEFAULTS.items():
-        assert _go_env_keys._KEY_RE.match(key) and key not in _go_env_keys.READ_ONLY_KEYS | _go_env_keys.OS_ONLY_KEYS, key
+        assert _go_env_keys._KEY_RE.match(key) and key not in _go_env_keys.READ_ONLY_KEYS | _go_env_keys.OS_ONLY_KEYS | _go_env_keys.TELEMETRY_KEYS, key
         assert len(since) == 2 and since >= _go_env_keys.MIN_WRITE_VERSION, key
         assert follows and ('cmd/go/internal/' in where or where.startswith('$GOROOT/go.env')), key
 
