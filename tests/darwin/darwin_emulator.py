@@ -1,4 +1,4 @@
-"""macOS command emulator: a TEST TOOL that imitates systemsetup, sntp, launchctl, plutil and sw_vers.
+"""macOS command emulator: a TEST TOOL that imitates systemsetup, sntp, launchctl, plutil, sw_vers and osascript.
 
 This is not macOS. Installed under the real macOS paths inside a Linux test
 container (tests/darwin/tasks/install.yml), or run from a temporary root by the
@@ -16,6 +16,9 @@ available. It:
 - enforces launchd's rules: plist owned by root:wheel (uid 0, gid 0) and not
   group/world writable, a loaded label cannot be bootstrapped again, launchd
   keeps the plist it loaded (a changed file needs bootout + bootstrap);
+- holds managed (MDM) time settings: a test writes /Library/Managed Preferences/com.apple.MCX.plist
+  (timeServer, timeZone) and, as the installed profile does, /etc/ntp.conf; osascript answers the
+  one read of them that clock_facts and the timesync role make;
 - gives the emulated Mac its own clock: every job it spawns, and its sntp, run
   under libfaketime with the offset in /var/db/darwin-emulator/clock.rc, and
   `sntp -S` rewrites that file, so a step is observable without touching the
@@ -473,6 +476,34 @@ def sntp(args):
     return status
 
 
+# --- osascript: only the read of the managed time settings (MDM profile payload com.apple.MCX) --
+
+MANAGED_MCX = host_path('/Library/Managed Preferences/com.apple.MCX.plist')
+MCX_KEYS = ('timeServer', 'timeZone')
+
+
+def osascript(args):
+    """`osascript -l JavaScript -e SCRIPT` for a script that reads timeServer and timeZone from the
+    com.apple.MCX defaults suite (objectForKey, objectIsForcedForKey) and prints JSON.stringify of
+    them: the emulator cannot run JavaScript, so it answers that one read from the managed
+    preferences file a test writes (a profile's values are forced). Anything else: usage error.
+    """
+    if len(args) != 4 or args[:3] != ['-l', 'JavaScript', '-e'] or "initWithSuiteName('com.apple.MCX')" not in args[3] \
+            or 'objectIsForcedForKey' not in args[3] or 'JSON.stringify' not in args[3]:
+        return usage_error('osascript', args)
+    try:
+        with open(MANAGED_MCX, 'rb') as handle:
+            managed = plistlib.load(handle)
+    except FileNotFoundError:
+        managed = {}
+    out_values = {}
+    for key in MCX_KEYS:
+        value = managed.get(key) if isinstance(managed, dict) else None
+        out_values[key] = {'value': value, 'forced': value is not None}
+    out(json.dumps(out_values, separators=(',', ':'), ensure_ascii=False))  # as JSON.stringify writes it
+    return 0
+
+
 # --- plutil -----------------------------------------------------------------------------------
 
 def plutil(args):
@@ -826,7 +857,8 @@ def job_runner(args):
     return run_job(args[0])
 
 
-TOOLS = {'sw_vers': sw_vers, 'systemsetup': systemsetup, 'sntp': sntp, 'plutil': plutil, 'launchctl': launchctl}
+TOOLS = {'sw_vers': sw_vers, 'systemsetup': systemsetup, 'sntp': sntp, 'plutil': plutil, 'launchctl': launchctl,
+         'osascript': osascript}
 
 
 def main():
