@@ -215,7 +215,7 @@ def test_guard_steps_a_skewed_clock_through_sudo_and_verifies(host, runner_user,
     assert 'stepped and verified' in result.stdout
     assert abs(skew(host)) < 0.5  # gotime-step (root, via sudo) stepped the emulated clock
     status = json.loads(host.file(STATUS).content_string)
-    assert status['trigger'] == 'job' and status['action'] == 'stepped'
+    assert status['trigger'] == 'job' and status['action'] == 'stepped', status
     guard_status = json.loads(host.file('/tmp/guard-status.json').content_string)
     expected = -300 if skewed.startswith('+') else 300
     assert guard_status['decision'] == 'stepped' and guard_status['offset'] == pytest.approx(expected, abs=0.5)
