@@ -30,14 +30,9 @@ author:
 requirements:
   - ntplib
   - cryptography >= 3.3
-extends_documentation_fragment: []
+extends_documentation_fragment:
+  - cifleet.gotime.read_only
 attributes:
-  check_mode:
-    support: full
-    description: The module only reads; check mode runs it the same way.
-  diff_mode:
-    support: none
-    description: Nothing changes, so there is no diff.
   facts:
     support: full
     description: Returns C(ansible_facts.gotime_clock).

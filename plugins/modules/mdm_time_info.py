@@ -23,13 +23,9 @@ description:
   - Settings that cannot be read are a V(null) RV(mdm.managed) with a reason, never a failure.
 author:
   - cifleet maintainers (@cifleet)
+extends_documentation_fragment:
+  - cifleet.gotime.read_only
 attributes:
-  check_mode:
-    support: full
-    description: The module only reads; check mode runs it the same way.
-  diff_mode:
-    support: none
-    description: Nothing changes, so there is no diff.
   platform:
     support: full
     platforms: darwin
@@ -106,7 +102,7 @@ agrees:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.cifleet.gotime.plugins.module_utils import _host_sync
+from ansible_collections.cifleet.gotime.plugins.module_utils import _host_sync_mdm
 
 
 def main():
@@ -114,7 +110,7 @@ def main():
         argument_spec=dict(
             servers=dict(type='list', elements='str', default=[]),
             override=dict(type='bool', default=False),
-            managed_preferences_path=dict(type='path', default=_host_sync.MANAGED_PREFERENCES_PLIST),
+            managed_preferences_path=dict(type='path', default=_host_sync_mdm.MANAGED_PREFERENCES_PLIST),
         ),
         supports_check_mode=True,
     )
@@ -126,9 +122,9 @@ def main():
         return module.get_bin_path(name)
 
     servers = module.params['servers']
-    mdm = _host_sync.read_managed_time(run, which, module.params['managed_preferences_path'])
-    decision, agrees = _host_sync.mdm_decision(mdm, servers, module.params['override'])
-    for warning in _host_sync.mdm_warnings(mdm, servers, decision):
+    mdm = _host_sync_mdm.read_managed_time(run, which, module.params['managed_preferences_path'])
+    decision, agrees = _host_sync_mdm.mdm_decision(mdm, servers, module.params['override'])
+    for warning in _host_sync_mdm.mdm_warnings(mdm, servers, decision):
         module.warn(warning)
     module.exit_json(changed=False, mdm=mdm, decision=decision, agrees=agrees)
 

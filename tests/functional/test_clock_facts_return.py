@@ -2,7 +2,7 @@
 import json
 import os
 
-from ansible_collections.cifleet.gotime.plugins.module_utils import _host_sync
+from ansible_collections.cifleet.gotime.plugins.module_utils import _host_sync_mdm
 from support import docgen
 from support.modrun import run_module
 
@@ -40,7 +40,7 @@ def test_real_facts_have_the_documented_keys(lab, tmp_path):
 
     returned = docgen.value_paths(measured, docgen.FACT) | docgen.value_paths(fallback, docgen.FACT)
     # host_sync.mdm is macOS only: the function clock_facts calls there, on a recorded managed preferences file.
-    mdm = _host_sync.read_managed_time(lambda argv: (1, '', ''), {}.get, MANAGED_PREFERENCES)
+    mdm = _host_sync_mdm.read_managed_time(lambda argv: (1, '', ''), {}.get, MANAGED_PREFERENCES)
     assert mdm['managed'] is True and measured['host_sync']['mdm'] is None
     returned |= docgen.value_paths({'host_sync': {'mdm': mdm}}, docgen.FACT)
     # certificates[].chain[] comes from Python 3.13 and later (this venv's is older): test_clock_facts_chain checks those keys.

@@ -21,7 +21,7 @@ import time
 
 import pytest
 
-from ansible_collections.cifleet.gotime.plugins.module_utils._host_sync import read_launchd_status
+from ansible_collections.cifleet.gotime.plugins.module_utils._host_sync_launchd import read_launchd_status
 from lab import ntp_lab, other_user
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

@@ -23,7 +23,7 @@ AS_ANOTHER_USER = [
     'tests/functional/test_darwin_emulator.py::test_systemsetup_without_root_refuses_and_exits_0',
     'tests/functional/test_darwin_emulator.py::test_sntp_step_needs_root',
     'tests/functional/test_darwin_emulator.py::test_launchd_disabled_label_and_root',
-    'tests/unit/plugins/module_utils/test_host_sync.py::test_gather_live_chronyd',
+    'tests/functional/test_host_sync_live.py::test_gather_live_chronyd',
     'tests/functional/test_go_env.py::test_become_user_writes_that_users_env_file',
 ]
 

@@ -8,7 +8,7 @@ import re
 
 import pytest
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-from ansible_collections.cifleet.gotime.plugins.module_utils import _clock, _host_sync, _https_date, _ntp
+from ansible_collections.cifleet.gotime.plugins.module_utils import _clock, _host_sync_launchd, _https_date, _ntp
 
 from support import docgen
 
@@ -82,7 +82,7 @@ def table_values(doc, heading):
     ('Verdicts', _clock.VERDICTS),
     ('NTP server statuses', _ntp.STATUSES),
     ('HTTPS Date statuses', _https_date.STATUSES),
-    ('launchd_sync actions', _host_sync.LAUNCHD_ACTIONS),
+    ('launchd_sync actions', _host_sync_launchd.LAUNCHD_ACTIONS),
 ])
 def test_facts_doc_lists_the_module_values(heading, values):
     assert sorted(table_values(read(docgen.FACTS_DOC), heading)) == sorted(values)

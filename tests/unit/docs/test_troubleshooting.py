@@ -186,7 +186,7 @@ def test_go_1_20_wording_is_quoted_next_to_go_1_19():
 
 
 def test_sntp_timeout_cause_is_not_dns():
-    # A name that does not resolve is a dns_error in clock_facts (plugins/module_utils/_host_sync.py), not a timeout.
+    # A name that does not resolve is sntp's own `Exchange failed: DNS lookup failure` (tests/darwin/recorded), not a timeout.
     body = sections()['sntp: `sntp: Exchange failed: Timeout`']
     cause = bullet(body, 'Cause')
     assert 'UDP port 123' in cause

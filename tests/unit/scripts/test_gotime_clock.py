@@ -52,6 +52,8 @@ def test_result_lines_of_each_format(name, expected):
     ('sntp_kod_dump.txt', 69, 'Exchange failed: Kiss of death'),
     ('ntpdig_no_reply.txt', 1, 'no eligible servers'),
     ('ntpdig_lookup_failure.txt', 1, 'lookup of ip6-localhost failed, errno -2 = Name or service not known; no eligible servers'),
+    ('ntpdig_lookup_failure_loopback.txt', 1,
+     'lookup of no-such-host.invalid failed, errno -3 = Temporary failure in name resolution; no eligible servers'),
     # recorded Apple sntp output kept by the macOS command emulator (tests/darwin/recorded, sources in its README)
     ('../../darwin/recorded/sntp_dead_server.stderr', 69, 'Exchange failed: Timeout; Clock select failed'),
     ('../../darwin/recorded/sntp_timeout_dump.txt', 69, 'Exchange failed: Timeout; Clock select failed'),
@@ -68,6 +70,28 @@ def test_a_result_after_failed_tries_wins(tmp_path):
         sample.write_text(dump.read() + ok.read())
     status, out, dummy = call('parse_reply "$1" 0', str(sample))
     assert out.strip() == 'ok 0.171773 0.105399'
+
+
+def test_a_result_after_a_timed_out_address_wins(tmp_path):
+    # Apple's sntp reports a timed-out address and still answers from the next one
+    sample = tmp_path / 'retry.txt'
+    with open(os.path.join(FIXTURES, 'sntp_timeout.txt')) as timeout, open(os.path.join(FIXTURES, 'sntp_modern_ipv6.txt')) as ok:
+        sample.write_text(timeout.readline() + ok.read())
+    status, out, dummy = call('parse_reply "$1" 0', str(sample))
+    assert out.strip() == 'ok 0.000480 0.029337'
+
+
+@pytest.mark.parametrize('text, said', [
+    ('', 'fail no result (exit 0)'),
+    ('Network Time: On\n', 'fail no result (exit 0): Network Time: On'),
+    # no error bound: not a result line
+    ('+0.1 time.apple.com 17.253.60.45\n', 'fail no result (exit 0): +0.1 time.apple.com 17.253.60.45'),
+])
+def test_other_output_is_a_failure_naming_its_first_line(tmp_path, text, said):
+    sample = tmp_path / 'other.out'
+    sample.write_text(text)
+    status, out, dummy = call('parse_reply "$1" 0', str(sample))
+    assert out.strip() == said
 
 
 def test_a_killed_tool_with_no_words_is_a_timeout(tmp_path):
