@@ -50,11 +50,11 @@ _value:
 '''
 
 import plistlib
-import re
 
 from ansible.errors import AnsibleFilterError
 
-LABEL_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._-]*$')
+from ansible_collections.cifleet.gotime.plugins.plugin_utils._names import LAUNCHD_LABEL, matches
+
 CALENDAR_FIELDS = {'Minute': (0, 59), 'Hour': (0, 23), 'Day': (1, 31), 'Weekday': (0, 7), 'Month': (1, 12)}
 PROCESS_TYPES = ('Background', 'Standard', 'Adaptive', 'Interactive')
 BOOL_KEYS = ('RunAtLoad', 'Disabled', 'LowPriorityIO', 'AbandonProcessGroup', 'SessionCreate', 'InitGroups')
@@ -92,7 +92,7 @@ def check_job(job):
     if unknown:
         raise ValueError('unknown launchd key(s): %s' % ', '.join(unknown))
     label = job.get('Label')
-    if not isinstance(label, str) or not LABEL_RE.match(label):
+    if not matches(LAUNCHD_LABEL, label):
         raise ValueError('Label must be a non-empty string of letters, digits, ".", "_" or "-" (no spaces or slashes), got %r' % (label,))
     arguments = job.get('ProgramArguments')
     if arguments is not None:

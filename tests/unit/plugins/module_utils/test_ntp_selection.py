@@ -116,3 +116,9 @@ def test_error_bound_contains_true_time_when_the_majority_is_right():
         assert abs(selection['offset'] - truth) <= selection['error_bound'] + 1e-9, (case, results, selection)
         assert sorted(selection['falsetickers']) == sorted('%s:123' % r['host'] for r in results
                                                            if r['host'].startswith('false'))
+
+
+def test_time_differences_cross_the_ntp_era_rollover():
+    # 2036-02-07: the 64-bit NTP timestamp wraps to zero; a second either side is still two seconds apart.
+    assert _ntp._seconds_between(1 << 32, _ntp.MASK64 - (1 << 32) + 1) == 2.0
+    assert _ntp._seconds_between(_ntp.MASK64 - (1 << 32) + 1, 1 << 32) == -2.0
