@@ -16,7 +16,7 @@ from datetime import datetime
 
 LAUNCHD_ACTIONS = ('none', 'stepped', 'failed')
 LAUNCHD_TRIGGERS = ('schedule', 'job', 'manual')
-_LAUNCHD_KEYS = ('time', 'offset', 'action', 'server', 'error', 'threshold')
+LAUNCHD_KEYS = ('time', 'offset', 'action', 'server', 'error', 'threshold')
 # Written by gotime-clock (role clock_tool); absent from the older launchd_sync.sh status.
 _LAUNCHD_LISTS = ('servers', 'agreed', 'falsetickers')
 _LAUNCHD_OPTIONAL = _LAUNCHD_LISTS + ('trigger', 'error_bound', 'decision')
@@ -30,7 +30,7 @@ def _is_number(value):
 def _launchd_problem(data):
     if not isinstance(data, dict):
         return 'not a JSON object'
-    missing = [key for key in _LAUNCHD_KEYS if key not in data]
+    missing = [key for key in LAUNCHD_KEYS if key not in data]
     if missing:
         return 'missing key(s): %s' % ', '.join(missing)
     if not isinstance(data['time'], str) or not _UTC_ISO8601.match(data['time']):
@@ -81,7 +81,7 @@ def read_launchd_status(path):
     problem = _launchd_problem(data)
     if problem:
         return _launchd_unreadable(path, problem)
-    status = dict((key, data[key]) for key in _LAUNCHD_KEYS)
+    status = dict((key, data[key]) for key in LAUNCHD_KEYS)
     for key in _LAUNCHD_OPTIONAL:
         status[key] = data.get(key, [] if key in _LAUNCHD_LISTS else None)
     status['offset'] = None if data['offset'] is None else float(data['offset'])
@@ -90,7 +90,7 @@ def read_launchd_status(path):
 
 
 def _launchd_unreadable(path, why):
-    status = dict((key, None) for key in _LAUNCHD_KEYS + _LAUNCHD_OPTIONAL)
+    status = dict((key, None) for key in LAUNCHD_KEYS + _LAUNCHD_OPTIONAL)
     status['error'] = 'launchd_sync status file %s: %s' % (path, why)
     return status
 
