@@ -26,7 +26,6 @@ from ansible_collections.cifleet.gotime.plugins.module_utils._host_sync_timedate
     parse_timedatectl_show, parse_timedatectl_show_timesync, parse_timedatectl_timesync_status)
 
 
-
 def _gather_chrony(run, chronyc, state):
     argv = [chronyc, '-n', '-c', 'tracking']
     tracking = _parsed(argv, run(argv), parse_chronyc_tracking_csv, state['errors'])

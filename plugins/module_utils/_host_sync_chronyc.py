@@ -48,8 +48,6 @@ def parse_chronyc_tracking_csv(text):
         raise ValueError('chronyc -c tracking: malformed number in %r' % lines[0]) from None
 
 
-
-
 def parse_chronyc_sources_csv(text):
     """`chronyc -c sources` -> list of sources: mode, state (selected | falseticker | ...), name, stratum,
     poll, reach, last_rx (None when never), offset (server - host, adjusted), measured_offset, error."""
@@ -78,5 +76,3 @@ def parse_chronyc_sources_csv(text):
         except ValueError:
             raise ValueError('chronyc -c sources: malformed number in %r' % raw) from None
     return sources
-
-

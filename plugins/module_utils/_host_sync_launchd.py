@@ -93,5 +93,3 @@ def _launchd_unreadable(path, why):
     status = dict((key, None) for key in LAUNCHD_KEYS + _LAUNCHD_OPTIONAL)
     status['error'] = 'launchd_sync status file %s: %s' % (path, why)
     return status
-
-

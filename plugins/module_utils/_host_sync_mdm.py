@@ -155,5 +155,3 @@ def mdm_warnings(managed, servers, decision):
             'with %s (timesync_override_mdm): the profile sets %s again whenever it re-applies. Change the profile '
             'to make %s last.')
     return [text % (theirs, ours, theirs, ours)]
-
-

@@ -15,7 +15,6 @@ class NeedsAdminError(ValueError):
     """systemsetup refused to run: it needs root (prints a refusal and still exits 0)."""
 
 
-
 _NEEDS_ADMIN = 'You need administrator access to run this tool'
 # e.g. 2024-02-27 19:50:48.886 systemsetup[78895:2281674] ### Error:-99 File:/AppleInternal/.../Admin/InternetServices.m Line:379
 _SYSTEMSETUP_NOISE = re.compile(r'### Error:-?\d+ File:\S*InternetServices\.m')
@@ -54,4 +53,3 @@ def parse_systemsetup_time_server(stdout, stderr=''):
     """`systemsetup -getnetworktimeserver` -> list of servers (timed honours the first only)."""
     value = _systemsetup_value('Network Time Server', stdout, stderr)
     return [server.strip() for server in value.split(',') if server.strip()]
-

@@ -116,5 +116,3 @@ def parse_timedatectl_timesync_status(text):
         'stratum': int(fields['Stratum']) if fields.get('Stratum', '').isdigit() else None,
         'leap': fields.get('Leap'),
     }
-
-
