@@ -30,7 +30,7 @@ import socket
 import traceback
 
 from ansible_collections.cifleet.gotime.plugins.module_utils import _display_text
-from ansible_collections.cifleet.gotime.plugins.module_utils._host_sync import mdm_decision
+from ansible_collections.cifleet.gotime.plugins.module_utils._host_sync_mdm import mdm_decision
 
 try:
     import jmespath
