@@ -445,13 +445,13 @@ def test_plutil_lint(mac, tmp_path):
 
 
 def test_osascript_answers_the_managed_time_read_from_the_managed_preferences_file(mac):
-    from ansible_collections.cifleet.gotime.plugins.module_utils import _host_sync
+    from ansible_collections.cifleet.gotime.plugins.module_utils import _host_sync_mdm
     assert mac.run('osascript', '-l', 'JavaScript', '-e', 'Application("Finder").name()').returncode == 64
-    unmanaged = mac.run('osascript', '-l', 'JavaScript', '-e', _host_sync.MCX_READ_SCRIPT)
+    unmanaged = mac.run('osascript', '-l', 'JavaScript', '-e', _host_sync_mdm.MCX_READ_SCRIPT)
     assert unmanaged.returncode == 0
-    assert _host_sync.parse_mcx_read(unmanaged.stdout) == {'time_server': None, 'time_zone': None}
+    assert _host_sync_mdm.parse_mcx_read(unmanaged.stdout) == {'time_server': None, 'time_zone': None}
     prefs = mac.path / 'Library/Managed Preferences'
     prefs.mkdir(parents=True)
     (prefs / 'com.apple.MCX.plist').write_bytes(plistlib.dumps({'timeServer': 'ntp.corp.example'}))
-    managed = mac.run('osascript', '-l', 'JavaScript', '-e', _host_sync.MCX_READ_SCRIPT)
-    assert _host_sync.parse_mcx_read(managed.stdout) == {'time_server': 'ntp.corp.example', 'time_zone': None}
+    managed = mac.run('osascript', '-l', 'JavaScript', '-e', _host_sync_mdm.MCX_READ_SCRIPT)
+    assert _host_sync_mdm.parse_mcx_read(managed.stdout) == {'time_server': 'ntp.corp.example', 'time_zone': None}
