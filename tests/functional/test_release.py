@@ -30,7 +30,7 @@ COLLECTION = 'cifleet.gotime'
 MODULES = sorted(name[:-3] for name in os.listdir(os.path.join(ROOT, 'plugins', 'modules')) if name.endswith('.py'))
 
 # Top-level directories and files of the checkout that are for development only.
-DEV_DIRS = ('tests', 'molecule', 'bench', 'scripts', 'execution-environment', 'reports', 'inventory',
+DEV_DIRS = ('tests', 'extensions', 'bench', 'scripts', 'execution-environment', 'reports', 'inventory',
             '.cache', '.venv', '.git', '.github', '.ci')
 DEV_FILES = ('Makefile', 'requirements-dev.txt', 'requirements-report.txt', 'ansible.cfg', 'pytest.ini', '.gitignore', '.ansible-lint')
 # What users run or read: every file of these directories in the clean copy must be in the tarball.

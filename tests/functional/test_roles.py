@@ -4,7 +4,7 @@ Every bad-variable case is one inventory host (a local connection to this machin
 ansible-playbook run in check mode: each must fail at argument_specs validation or at the role's
 early checks, with a message naming the variable, and no task may have reported a change (or, in
 check mode, a predicted change) before. Owner and mode of every installed file, and the rendered
-headers, are asserted by the molecule scenarios' verify steps (molecule/*/tests).
+headers, are asserted by the molecule scenarios' verify steps (extensions/molecule/*/tests).
 """
 import glob
 import json

@@ -86,7 +86,7 @@ REFUTED_BY = {
 }
 USER_DOCS = sorted(glob.glob(os.path.join(docgen.ROOT, 'docs', '*.md')) + [os.path.join(docgen.ROOT, 'README.md')]
                    + glob.glob(os.path.join(docgen.ROOT, 'roles', '*', 'README.md'))
-                   + [os.path.join(docgen.ROOT, 'molecule', 'README.md')])
+                   + [os.path.join(docgen.ROOT, 'extensions', 'molecule', 'README.md')])
 SENTENCE_END = re.compile(r'(?<=[.!?])\s+(?=[A-Z`"*(])')
 BLOCK_START = re.compile(r'^\s*([-*+]|\d+\.|#+|>)\s')
 
