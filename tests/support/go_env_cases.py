@@ -24,6 +24,10 @@ import tempfile
 
 from ansible.module_utils import basic
 from ansible.module_utils.common import warnings as ansible_warnings
+try:  # ansible-core 2.19+
+    from ansible.module_utils import _internal as module_utils_internal
+except ImportError:
+    module_utils_internal = None
 
 from ansible_collections.cifleet.gotime.plugins.modules import go_env as go_env_module
 
@@ -215,6 +219,11 @@ def run_main(lab, params, check_mode=False, diff=False):
     ansible_warnings._global_deprecations.clear()
     if hasattr(basic, '_ANSIBLE_PROFILE'):
         basic._ANSIBLE_PROFILE = 'legacy'
+    # A module process is never the controller; once a test in this process imported controller code
+    # (a filter plugin, ansible.errors), 2.19 would send module warnings to Display, not the result.
+    controller = getattr(module_utils_internal, 'is_controller', None)
+    if controller is not None:
+        module_utils_internal.is_controller = False
     out = io.StringIO()
     stdout, sys.stdout = sys.stdout, out
     try:
@@ -224,6 +233,8 @@ def run_main(lab, params, check_mode=False, diff=False):
     finally:
         sys.stdout = stdout
         basic._ANSIBLE_ARGS = None
+        if controller is not None:
+            module_utils_internal.is_controller = controller
     return json.loads(out.getvalue())
 
 
