@@ -33,8 +33,12 @@ _INVISIBLE = '\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\u
 # and surrogates (only lone ones can exist in a str).
 _UNSAFE = re.compile('[\x00-\x1f\x7f-\x9f%s\ud800-\udfff]' % _INVISIBLE)
 _UNSAFE_KEEP_LINES = re.compile('[\x00-\x08\x0b-\x1f\x7f-\x9f%s\ud800-\udfff]' % _INVISIBLE)
+# What html() changes: the unsafe characters and those it escapes.
+_HTML_CHANGES = re.compile('[&<>"\'\x00-\x1f\x7f-\x9f%s\ud800-\udfff]' % _INVISIBLE)
 # A spreadsheet evaluates a cell that starts with one of these as a formula (OWASP CSV injection).
 FORMULA_TRIGGERS = '=+-@\t\r'
+# A text cell starting with one of these takes csv_cell's full path (a space may hide a trigger behind it).
+_CELL_CHECK_START = FORMULA_TRIGGERS + ' '
 # A cell that is only a decimal number is read as that number, never as a formula.
 _DECIMAL = re.compile(r'^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$')
 
@@ -96,6 +100,11 @@ def _is_number(value):
 def csv_cell(value, limit=MAX_CHARS):
     """A CSV cell: numbers stay numbers, booleans true/false, None empty; text goes through text() and
     gets a leading quote when a spreadsheet would read it as a formula."""
+    if value.__class__ is str and (not value or value[0] not in _CELL_CHECK_START) and len(value) <= limit \
+            and not _UNSAFE.search(value):
+        return value  # the common case, first: plain text that cannot start a formula
+    if value is None:
+        return ''
     if _is_number(value):
         if isinstance(value, float):
             return repr(value) if math.isfinite(value) else ''
@@ -109,12 +118,16 @@ def csv_cell(value, limit=MAX_CHARS):
 
 def html(value, limit=MAX_CHARS):
     """HTML text or attribute value: text(), then &, <, >, " and ' escaped."""
+    if value.__class__ is str and len(value) <= limit and not _HTML_CHANGES.search(value):
+        return value  # the common case, first: nothing to clean, cut or escape
     return _html_escape(text(value, limit), quote=True)
 
 
 def prometheus_label(value, limit=MAX_CHARS):
     """A Prometheus label value (text exposition format): text(), except that a line feed is kept as
     the format's \\n escape; backslash and double quote escaped as the format requires."""
+    if value.__class__ is str and len(value) <= limit and '\\' not in value and '"' not in value and not _UNSAFE.search(value):
+        return value  # the common case, first: nothing to escape, nothing to cut
     raw = _as_text(value)
     lines = [clean(line).replace('\\', '\\\\').replace('"', '\\"') for line in raw[:limit].split('\n')]
     return '\\n'.join(lines) + (CUT_MARKER % len(raw) if len(raw) > limit else '')

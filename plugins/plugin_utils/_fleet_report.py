@@ -10,7 +10,7 @@ __metaclass__ = type
 A record is what playbooks/report.yml caches per host (fact gotime_report): the raw
 gotime_clock fact, the go_env posture and how collection went. The document projects
 records onto the shipped schema (roles/fleet_report/files/fleet-report.schema.json),
-sorts hosts worst first and adds summaries computed with jmespath queries.
+sorts hosts worst first and adds summaries (one pass; SUMMARY_QUERIES defines them as jmespath queries).
 
 Text in a record comes from agents and network peers and is hostile: each renderer passes every
 string it writes through the one place that makes it safe for that output (module_utils/_display_text:
@@ -27,18 +27,10 @@ import math
 import os
 import re
 import socket
-import traceback
 
 from ansible_collections.cifleet.gotime.plugins.module_utils import _display_text
 from ansible_collections.cifleet.gotime.plugins.module_utils._host_sync_mdm import mdm_decision
-
-try:
-    import jmespath
-    HAS_JMESPATH = True
-    JMESPATH_IMPORT_ERROR = None
-except ImportError:
-    HAS_JMESPATH = False
-    JMESPATH_IMPORT_ERROR = traceback.format_exc()
+from ansible_collections.cifleet.gotime.plugins.plugin_utils import _fleet_report_json
 
 SCHEMA_VERSION = '1.2'
 FORMAT = 'cifleet.gotime.fleet_report'
@@ -74,7 +66,8 @@ MDM_STATES = ('managed_disagrees', 'unreadable', 'managed', 'managed_agrees', 'u
 CERT_KEYS = ('endpoint', 'subject', 'issuer', 'sans', 'not_before', 'not_after', 'valid_at_host_time',
              'valid_at_true_time', 'seconds_until_expiry', 'error')
 
-# Summaries: each one a jmespath query over the document's hosts (documented in docs/report.md).
+# Summaries: what each one is, as a jmespath query over the document's hosts (docs/report.md). summarize()
+# computes them all in one pass; tests/unit/plugins/plugin_utils/test_fleet_report.py holds it equal to these.
 SUMMARY_QUERIES = {
     'hosts': 'length(hosts)',
     'states': '{%s}' % ', '.join("%s: length(hosts[?state == '%s'])" % (s, s) for s in STATES),
@@ -92,6 +85,7 @@ SUMMARY_QUERIES = {
 
 # Exactly these types are kept as they are (floats are checked: NaN and infinities become None).
 _PLAIN_SCALARS = (str, int, bool, type(None))
+_PLAIN_SET = frozenset(_PLAIN_SCALARS)
 
 
 def plain_data(value):
@@ -119,8 +113,17 @@ def plain_data(value):
 
 
 def _pick(source, keys):
-    source = source or {}
-    return dict((k, source.get(k)) for k in keys)
+    """The keys of a record's dict, each value as plain data (a copy: the record is never shared or changed)."""
+    get = (source or {}).get
+    out = {}
+    for key in keys:
+        value = get(key)
+        out[key] = value if value.__class__ in _PLAIN_SET else plain_data(value)
+    return out
+
+
+def _plain(value):
+    return value if value.__class__ in _PLAIN_SET else plain_data(value)
 
 
 def _result_error(result):
@@ -231,20 +234,21 @@ def _go_posture(raw):
         return None
     if raw.get('unreachable') or raw.get('failed'):
         status = 'unknown' if raw.get('unreachable') else ('not_installed' if raw.get('go_missing') else 'error')
-        return {'status': status, 'error': raw.get('msg'), 'version': None, 'env': {}, 'insecure': [], 'overridden': [], 'warnings': []}
+        return {'status': status, 'error': _plain(raw.get('msg')), 'version': None, 'env': {}, 'insecure': [], 'overridden': [],
+                'warnings': []}
     env = raw.get('env') or {}
     insecure = [_pick(item, ('key', 'value', 'why')) for item in raw.get('insecure') or [] if isinstance(item, dict)]
-    overridden = raw.get('overridden') or []
+    overridden = _plain(raw.get('overridden')) or []
     if isinstance(overridden, dict):
         overridden = sorted(overridden)
     return {
         'status': 'ok',
         'error': None,
-        'version': raw.get('go_version'),
-        'env': dict((k, env[k]) for k in GO_POSTURE_KEYS if k in env),
+        'version': _plain(raw.get('go_version')),
+        'env': dict((k, _plain(env[k])) for k in GO_POSTURE_KEYS if k in env),
         'insecure': insecure,
         'overridden': [str(k) for k in overridden],
-        'warnings': [str(w) for w in raw.get('warnings') or []],
+        'warnings': [str(w) for w in _plain(raw.get('warnings')) or []],
     }
 
 
@@ -269,10 +273,10 @@ def _clock_part(clock):
     selection = ntp.get('selection') or {}
     out['ntp'] = {
         'servers': [_pick(s, SERVER_KEYS) for s in ntp.get('servers') or []],
-        'truechimers': list(selection.get('truechimers') or []),
-        'falsetickers': list(selection.get('falsetickers') or []),
-        'majority': selection.get('majority'),
-        'reason': selection.get('reason'),
+        'truechimers': plain_data(list(selection.get('truechimers') or [])),
+        'falsetickers': plain_data(list(selection.get('falsetickers') or [])),
+        'majority': _plain(selection.get('majority')),
+        'reason': _plain(selection.get('reason')),
     }
     https_date = clock.get('https_date') or {}
     estimate = https_date.get('estimate')
@@ -355,16 +359,16 @@ def record_freshness(record, now, max_age):
     if record is None:
         return None
     origin = record.get('origin') if isinstance(record.get('origin'), dict) else {}
-    measured_at = origin.get('measured_at') or (record.get('clock') or {}).get('checked_at')
+    measured_at = _plain(origin.get('measured_at')) or _plain((record.get('clock') or {}).get('checked_at'))
     when = parse_time(measured_at)
     age = None if when is None else round(max(now - when, 0.0), 3)
     return {
         'measured_at': measured_at if when is not None else None,
         'age': age,
         'stale': age is None or age > max_age,
-        'mode': origin.get('mode') if origin.get('mode') in ORIGIN_MODES else 'unknown',
-        'recorder': origin.get('recorder'),
-        'collection_version': origin.get('collection_version'),
+        'mode': _plain(origin['mode']) if origin.get('mode') in ORIGIN_MODES else 'unknown',
+        'recorder': _plain(origin.get('recorder')),
+        'collection_version': _plain(origin.get('collection_version')),
     }
 
 
@@ -373,7 +377,7 @@ def host_entry(host, record, failed_in_run=False, now=None, max_age=DEFAULT_MAX_
 
     now (POSIX seconds, default the controller clock) and max_age (seconds) decide record.age and record.stale.
     """
-    record = plain_data(record) if isinstance(record, dict) else None
+    record = record if isinstance(record, dict) else None  # read, never copied whole: each part is picked as plain data
     if now is None:
         now = datetime.datetime.now(datetime.timezone.utc).timestamp()
     entry = {'host': str(host), 'status': 'ok', 'error': None, 'failed_task': None}
@@ -383,14 +387,14 @@ def host_entry(host, record, failed_in_run=False, now=None, max_age=DEFAULT_MAX_
         else:
             entry.update(status='missing', error='no gotime_report record in the fact cache: run playbooks/report.yml against this host')
     elif record.get('status') in ('unreachable', 'failed'):
-        entry.update(status=record['status'], error=record.get('error'), failed_task=record.get('failed_task'))
+        entry.update(status=_plain(record['status']), error=_plain(record.get('error')), failed_task=_plain(record.get('failed_task')))
     elif failed_in_run:
         entry.update(status='failed', error='the host failed in this run after its report record was written')
     elif not isinstance(record.get('clock'), dict):
         entry.update(status='failed', error='the report record holds no gotime_clock fact')
     elif record['clock'].get('verdict') not in VERDICTS:
         # One bad record (e.g. from another collection version) must not sink the fleet's report.
-        entry.update(status='failed', error='gotime_clock has an unknown verdict %r' % (record['clock'].get('verdict'),))
+        entry.update(status='failed', error='gotime_clock has an unknown verdict %r' % (_plain(record['clock'].get('verdict')),))
     if entry['status'] == 'ok':
         entry.update(_clock_part(record['clock']))
         entry['mdm'] = mdm_part(record['clock'], record)
@@ -411,10 +415,46 @@ def _sort_key(entry):
 
 
 def summarize(hosts):
-    if not HAS_JMESPATH:
-        raise ValueError('fleet_report: the jmespath Python library is required on the controller')
-    data = {'hosts': hosts}
-    summary = dict((name, jmespath.search(query, data)) for name, query in SUMMARY_QUERIES.items())
+    """The document's summaries in one pass over the hosts: the results of SUMMARY_QUERIES (jmespath, the
+    definition; a unit test holds the two equal), then summarize_records and summarize_mdm."""
+    states = dict((state, 0) for state in STATES)
+    go = dict((status, 0) for status in GO_STATUSES)
+    worst = soonest = None
+    beyond, insecure, not_measured = [], [], []
+    for entry in hosts:
+        if entry['state'] in states:
+            states[entry['state']] += 1
+        posture = entry.get('go')
+        if posture:
+            if posture.get('status') in go:
+                go[posture['status']] += 1
+            if posture.get('insecure'):
+                insecure.append(entry['host'])
+        offset = entry.get('offset')
+        if offset is not None:
+            if worst is None or abs(offset) > abs(worst['offset']):  # max_by: the first of equals
+                worst = entry
+            threshold = entry.get('max_offset')
+            if threshold is not None and abs(offset) > threshold:
+                beyond.append(entry['host'])
+        if entry['status'] != 'ok':
+            not_measured.append({'host': entry['host'], 'status': entry['status'], 'error': entry.get('error')})
+        expiry = entry.get('certificate_expiry')
+        if expiry is not None and (soonest is None or expiry['seconds_until_expiry'] <
+                                   soonest['certificate_expiry']['seconds_until_expiry']):  # min_by: the first of equals
+            soonest = entry
+    summary = {
+        'hosts': len(hosts),
+        'states': states,
+        'go': go,
+        'worst_offset': None if worst is None else dict((k, worst.get(k)) for k in ('host', 'state', 'offset', 'error_bound', 'max_offset')),
+        'beyond_threshold': beyond,
+        'insecure_hosts': insecure,
+        'not_measured': not_measured,
+        'soonest_certificate_expiry': None if soonest is None else {
+            'host': soonest['host'], 'endpoint': soonest['certificate_expiry'].get('endpoint'),
+            'seconds_until_expiry': soonest['certificate_expiry']['seconds_until_expiry']},
+    }
     summary.update(summarize_records(hosts))
     summary.update(summarize_mdm(hosts))
     return summary
@@ -491,7 +531,7 @@ def build(records, failed_hosts=None, generated_at=None, title=None, max_age=Non
 # ---------------------------------------------------------------- renderers
 
 def render_json(doc):
-    return json.dumps(_display_text.strings_in(doc), indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + '\n'
+    return _fleet_report_json.render_json(doc)
 
 
 CSV_COLUMNS = (
@@ -550,7 +590,8 @@ def csv_row(entry):
     }
     row.update(_csv_record(entry.get('record')))
     row.update(_csv_mdm(entry.get('mdm')))
-    return [_csv_value(row[c]) for c in CSV_COLUMNS]
+    cell = _display_text.csv_cell
+    return [cell(row[c]) for c in CSV_COLUMNS]
 
 
 def _csv_mdm(mdm):

@@ -548,3 +548,68 @@ def test_hostile_mdm_values_are_safe_in_every_output():
     samples = parse_metrics(texts['prom'])
     assert not any(name == 'x' for name, labels in samples)
     assert samples[('gotime_fleet_mdm_hosts', frozenset({('state', 'managed_disagrees')}))] == 1
+
+
+# ---------------------------------------------------------------- summaries: one pass equals the jmespath definitions
+
+def jmespath_summaries(hosts):
+    import jmespath
+    return dict((name, jmespath.search(query, {'hosts': hosts})) for name, query in fr.SUMMARY_QUERIES.items())
+
+
+def test_one_pass_summaries_equal_their_jmespath_definitions():
+    doc = document(48, failed_hosts=['agent-0000'])
+    doc['hosts'].append(fr.host_entry('never-seen', None))
+    # Ties: max_by and min_by keep the first of equal hosts, in report order.
+    twin = dict(doc['hosts'][0], host='twin')
+    doc['hosts'].insert(1, twin)
+    summary = fr.summarize(doc['hosts'])
+    expected = jmespath_summaries(doc['hosts'])
+    assert dict((name, summary[name]) for name in fr.SUMMARY_QUERIES) == expected
+    assert expected['worst_offset']['host'] == doc['hosts'][0]['host'] and expected['beyond_threshold']
+    assert fr.summarize([]) == dict(jmespath_summaries([]), origins=fr.summarize_records([])['origins'], recorders={}, stale=[],
+                                    mdm=dict((s, 0) for s in fr.MDM_STATES), mdm_disagrees=[])
+
+
+def test_host_entry_reads_tagged_and_odd_values_as_plain_data():
+    # What Ansible hands over: str, dict and list subclasses (tagged values), tuples, NaN; the entry holds plain data only.
+    class Tagged(str):
+        pass
+
+    class TaggedDict(dict):
+        pass
+
+    record = fr.make_record(fs.clock_result(8, 'ok_darwin'), fs.go_result('ok_insecure'), time_servers=['ntp.corp.example'])
+    plain = json.loads(json.dumps(record))
+    clock = record['clock']
+    clock['reason'] = Tagged(clock['reason'])
+    clock['ntp']['selection']['truechimers'] = tuple(Tagged(t) for t in clock['ntp']['selection']['truechimers'])
+    clock['certificates'][0] = TaggedDict(clock['certificates'][0], sans=(Tagged('proxy.golang.org'),))
+    clock['host_sync']['launchd_sync']['offset'] = float('nan')
+    record['go']['env'] = TaggedDict(dict((k, Tagged(v)) for k, v in record['go']['env'].items()))
+    record['origin'] = TaggedDict(record['origin'], recorder=Tagged(record['origin']['recorder']))
+    tagged = fr.host_entry('mac', TaggedDict(record), now=0)
+    plain['clock']['host_sync']['launchd_sync']['offset'] = None
+    assert tagged == fr.host_entry('mac', plain, now=0)
+
+    def kinds(value):
+        if isinstance(value, dict):
+            return set().union({type(value)}, *(kinds(v) for v in value.values()))
+        if isinstance(value, list):
+            return set().union({list}, *(kinds(v) for v in value))
+        return {type(value)}
+    assert kinds(tagged) <= {dict, list, str, int, float, bool, type(None)}
+
+
+def test_json_renderer_is_the_standard_encoding_of_the_safe_document():
+    # The renderer writes JSON itself (speed); it must equal the standard library's encoding of strings_in(doc).
+    from ansible_collections.cifleet.gotime.plugins.module_utils import _display_text
+    doc = document(48)
+    odd = {'b': [], 'a': {}, 'é\u202e': ['x\x1b', 1.5e-07, -0.0, 10 ** 20, True, None, {'z': {'y': [[]]}}], 'c\x01': 1, 'c\\x01': 2,
+           'long': 'L' * 5000}
+    for data in (doc, odd, [], {}, 'plain', 3):
+        assert fr.render_json(data) == json.dumps(_display_text.strings_in(data), indent=2, sort_keys=True, ensure_ascii=False,
+                                                  allow_nan=False) + '\n'
+    for bad in ({'x': float('nan')}, [float('inf')]):
+        with pytest.raises(ValueError):
+            fr.render_json(bad)
