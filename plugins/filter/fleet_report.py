@@ -37,16 +37,10 @@ def fleet_report_record(clock_result, go_result=None, failed_task=None, origin='
 
 def read_cache(cache, fact):
     """Every record of a fact cache ({} or None plugin: the configured one) and where they came from."""
-    if not isinstance(cache, dict):
-        raise AnsibleFilterError('fleet_report: cache must be a dict with plugin, connection, prefix, timeout (each optional)')
-    options = dict((k, v) for k, v in cache.items() if k != 'plugin')
     try:
-        source = _fact_cache.FactCache(cache.get('plugin'), options)
-        records = _fact_cache.read_records(source, fact)
+        return _fact_cache.read_cache(cache, fact)
     except _fact_cache.CacheError as exc:
         raise AnsibleFilterError('fleet_report: %s' % exc)
-    return records, {'kind': 'fact_cache', 'plugin': source.plugin, 'connection': source.connection, 'prefix': source.prefix,
-                     'timeout': source.timeout, 'cache_hosts': len(records)}
 
 
 def fleet_report(hostvars, hosts, failed_hosts=None, fact='gotime_report', generated_at=None, title=None, records=None,
@@ -58,30 +52,10 @@ def fleet_report(hostvars, hosts, failed_hosts=None, fact='gotime_report', gener
     cache: read the records of that fact cache here instead ({} the configured one), so that a large fleet's
     records never travel through Ansible variables.
     """
-    if isinstance(hosts, str) or not hasattr(hosts, '__iter__'):
-        raise AnsibleFilterError('fleet_report: hosts must be a list of inventory host names')
-    if cache is not None:
-        records, source = read_cache(cache, fact)
-    if records is not None and not isinstance(records, dict):
-        raise AnsibleFilterError('fleet_report: records must be a dict of host name to record (lookup cifleet.gotime.fleet_records)')
-    if records is not None:
-        cached = records
-        records = dict((str(h), cached.get(h)) for h in hosts)
-        records.update((str(h), r) for h, r in cached.items())
-        if source is not None:
-            source = dict(source, inventory_only_hosts=len(set(records) - set(str(h) for h in cached)))
-        hosts = []
-    else:
-        records = {}
-    for host in hosts:
-        host = str(host)
-        try:
-            host_vars = hostvars[host]
-        except KeyError:
-            raise AnsibleFilterError('fleet_report: %s is not in hostvars' % host)
-        facts = host_vars.get('ansible_facts') or {}
-        records[host] = facts.get(fact)
     try:
+        if cache is not None and not (isinstance(hosts, str) or not hasattr(hosts, '__iter__')):
+            records, source = read_cache(cache, fact)
+        records, source = _fleet_report.gather_records(hostvars, hosts, fact, records, source)
         return _fleet_report.build(records, failed_hosts, generated_at, title, max_age=max_age, source=source)
     except ValueError as exc:
         raise AnsibleFilterError(str(exc))

@@ -8,17 +8,22 @@ __metaclass__ = type
 """Fleet records in Ansible's fact caches: read every host of a configured cache, write one record.
 
 Only Ansible's own cache plugins move data (cache_loader: the configured fact_caching plugin and its
-settings, or a named one such as community.general.redis with options given here). Nothing here
-speaks to Redis or files directly.
+settings, or a named one such as community.general.redis with options given here). The one shortcut:
+reading many hosts of a Redis cache, the plugin's own connection answers one MGET for many of the
+plugin's keys (FactCache.get_many), decoded as the plugin decodes.
 """
 
+import json
 import re
 
 from ansible import constants as C
+from ansible.parsing.ajson import AnsibleJSONDecoder
 from ansible.plugins.loader import cache_loader
 
 from ansible_collections.cifleet.gotime.plugins.plugin_utils import _fleet_report
 
+# Keys per MGET from a Redis cache: few round trips, bounded replies (10,000 records are about 60 MB).
+MGET_CHUNK = 500
 # Our option names -> the cache plugins' own option names (the same for jsonfile, yaml, redis, memcached, ...).
 CACHE_OPTIONS = {'connection': '_uri', 'prefix': '_prefix', 'timeout': '_timeout'}
 # host:port:db:password (optionally tls://) and sentinel "h:p;h:p;db:password": the password is the part to hide.
@@ -135,6 +140,41 @@ class FactCache:
             raise CacheError(self._message('cannot be read', exc))
         return facts if isinstance(facts, dict) else {}
 
+    def get_many(self, hosts):
+        """{host: facts} for each of hosts ({} when the cache has none), read in bulk where the plugin allows.
+
+        community.general.redis: one MGET per MGET_CHUNK keys (the plugin's own key names) instead of a round
+        trip per host, each value decoded as the plugin's get decodes it (and, on ansible-core 2.19, unwrapped
+        as its cache wrapper does); a key whose value is gone takes the plugin's own get. Other plugins: one get
+        per host (a file cache reads one file per host either way).
+        """
+        database = getattr(self._raw, '_db', None)
+        make_key = getattr(self._raw, '_make_key', None)
+        if make_key is None or not hasattr(database, 'mget'):
+            return dict((host, self.get(host)) for host in hosts)
+        wrapper = self._cache if self._cache is not self._raw else None  # ansible-core 2.19: keys and values wrapped
+        hosts = list(hosts)
+        found = {}
+        for start in range(0, len(hosts), MGET_CHUNK):
+            chunk = hosts[start:start + MGET_CHUNK]
+            keys = [make_key(wrapper._get_key(host) if wrapper is not None else host) for host in chunk]
+            try:
+                values = database.mget(keys)
+            except Exception as exc:
+                raise CacheError(self._message('cannot be read', exc))
+            for host, value in zip(chunk, values):
+                if value is None:
+                    found[host] = self.get(host)
+                    continue
+                try:
+                    facts = json.loads(value, cls=AnsibleJSONDecoder)
+                    if wrapper is not None:
+                        facts = wrapper._decode(facts)
+                except Exception as exc:
+                    raise CacheError(self._message('cannot be read', exc))
+                found[host] = facts if isinstance(facts, dict) else {}
+        return found
+
     def set(self, host, facts):
         try:
             self._cache.set(host, facts)
@@ -151,12 +191,23 @@ class FactCache:
 
 
 def read_records(cache, fact='gotime_report'):
-    """{host: record} for every host in the cache (None where the host has facts but no record)."""
+    """{host: record} for every host in the cache (None where the host has facts but no record), read in bulk."""
     records = {}
-    for host in cache.keys():
-        record = cache.get(host).get(fact)
+    for host, facts in cache.get_many(cache.keys()).items():
+        record = facts.get(fact)
         records[host] = record if isinstance(record, dict) else None
     return records
+
+
+def read_cache(options, fact='gotime_report'):
+    """Every record of the fact cache that options name (plugin, connection, prefix, timeout; {} or a None plugin:
+    the configured one) and where they came from: ({host: record}, source)."""
+    if not isinstance(options, dict):
+        raise CacheError('cache must be a dict with plugin, connection, prefix, timeout (each optional)')
+    source = FactCache(options.get('plugin'), dict((k, v) for k, v in options.items() if k != 'plugin'))
+    records = read_records(source, fact)
+    return records, {'kind': 'fact_cache', 'plugin': source.plugin, 'connection': source.connection, 'prefix': source.prefix,
+                     'timeout': source.timeout, 'cache_hosts': len(records)}
 
 
 def measured_at(record):

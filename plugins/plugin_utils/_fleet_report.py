@@ -493,6 +493,32 @@ def summarize_records(hosts):
     return {'origins': origins, 'recorders': dict(sorted(recorders.items())), 'stale': stale}
 
 
+def gather_records(hostvars, hosts, fact='gotime_report', records=None, source=None):
+    """The report's {host: record} and source: records read from a fact cache (all its hosts, plus the hosts of
+    hosts it lacks, as missing) when records is given, else each of hosts' cached fact from hostvars."""
+    if isinstance(hosts, str) or not hasattr(hosts, '__iter__'):
+        raise ValueError('fleet_report: hosts must be a list of inventory host names')
+    if records is not None and not isinstance(records, dict):
+        raise ValueError('fleet_report: records must be a dict of host name to record (lookup cifleet.gotime.fleet_records)')
+    if records is not None:
+        cached = records
+        records = dict((str(h), cached.get(h)) for h in hosts)
+        records.update((str(h), r) for h, r in cached.items())
+        if source is not None:
+            source = dict(source, inventory_only_hosts=len(set(records) - set(str(h) for h in cached)))
+        return records, source
+    records = {}
+    for host in hosts:
+        host = str(host)
+        try:
+            host_vars = hostvars[host]
+        except KeyError:
+            raise ValueError('fleet_report: %s is not in hostvars' % host)
+        facts = host_vars.get('ansible_facts') or {}
+        records[host] = facts.get(fact)
+    return records, source
+
+
 def utc_now():
     now = datetime.datetime.now(datetime.timezone.utc)
     return now.isoformat(timespec='seconds').replace('+00:00', 'Z')
@@ -504,7 +530,8 @@ def build(records, failed_hosts=None, generated_at=None, title=None, max_age=Non
     max_age: freshness limit in seconds (default DEFAULT_MAX_AGE), measured against generated_at;
     source: where the records were read, e.g. {'kind': 'fact_cache', 'plugin': ..., 'cache_hosts': N, 'inventory_hosts': N}.
     """
-    max_age = DEFAULT_MAX_AGE if max_age is None else max_age
+    max_age = DEFAULT_MAX_AGE if max_age is None else _plain(max_age)  # task arguments may be Ansible's tagged types
+    generated_at, title = _plain(generated_at), _plain(title)
     if isinstance(max_age, str) and max_age.strip().isdigit():
         max_age = int(max_age)  # from -e on the command line
     if isinstance(max_age, bool) or not isinstance(max_age, (int, float)) or max_age <= 0:

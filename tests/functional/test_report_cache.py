@@ -298,3 +298,30 @@ def test_old_records_in_redis_are_stale_with_their_age(redis, tmp_path):
     with open(str(report_dir / 'fleet-report.html')) as handle:
         page = handle.read()
     assert 'stale: measured 3.0 h ago' in page
+
+
+def test_bulk_read_of_redis_equals_one_get_per_host(redis, tmp_path):
+    """FactCache.get_many (MGET in chunks) returns what the plugin's own get returns for each host, across a chunk
+    boundary, with a record whose value vanished behind the key list (the plugin's get then drops it)."""
+    script = (
+        'import json, sys\n'
+        'from ansible.plugins.loader import init_plugin_loader\n'
+        'init_plugin_loader()\n'
+        'from ansible_collections.cifleet.gotime.plugins.plugin_utils import _fleet_report as fr, _fact_cache\n'
+        'sys.path.insert(0, sys.argv[1])\n'
+        'from lab import fleet_synthetic as fs\n'
+        'cache = _fact_cache.FactCache()\n'
+        'records = fs.records(_fact_cache.MGET_CHUNK + 7, fr.make_record)\n'
+        'for name, record in records.items():\n'
+        '    cache.set(name, {"gotime_report": record, "other": {"kept": 1}})\n'
+        'cache._raw._db.delete(cache._raw._make_key(cache._cache._get_key("agent-0003") if cache._cache is not cache._raw else "agent-0003"))\n'
+        'bulk = _fact_cache.FactCache().get_many(sorted(records))\n'
+        'each = dict((name, _fact_cache.FactCache().get(name)) for name in sorted(records))\n'
+        'print(json.dumps({"equal": bulk == each, "hosts": len(bulk), "gone": bulk["agent-0003"],\n'
+        '                  "same_record": bulk["agent-0500"]["gotime_report"] == json.loads(json.dumps(records["agent-0500"]))}))\n'
+    )
+    env = controller_a(str(tmp_path), redis)
+    env['ANSIBLE_CACHE_PLUGIN_CONNECTION'] = '127.0.0.1:%d:2:%s' % (redis.port, redis.password)  # a database of its own
+    proc = subprocess.run([sys.executable, '-c', script, os.path.join(ROOT, 'tests')], env=env, capture_output=True, text=True,
+                          check=True, timeout=300)
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == {'equal': True, 'hosts': 507, 'gone': {}, 'same_record': True}

@@ -1,0 +1,56 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, cifleet maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+"""Action of cifleet.gotime.fleet_report (documented in plugins/modules/fleet_report.py): runs on the controller.
+
+Reads the records (a fact cache in bulk, or the play's hostvars), builds the document once and writes each file
+directly: the texts never pass through Ansible variables, templating or the copy module.
+"""
+
+from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.cifleet.gotime.plugins.module_utils._fleet_report_spec import ARGUMENT_SPEC
+from ansible_collections.cifleet.gotime.plugins.plugin_utils import _fact_cache
+from ansible_collections.cifleet.gotime.plugins.plugin_utils import _fleet_report
+from ansible_collections.cifleet.gotime.plugins.plugin_utils import _fleet_report_files
+from ansible_collections.cifleet.gotime.plugins.plugin_utils import _fleet_report_html
+
+
+class ActionModule(ActionBase):
+
+    TRANSFERS_FILES = False
+    _requires_connection = False
+
+    def run(self, tmp=None, task_vars=None):
+        task_vars = task_vars or {}
+        result = super(ActionModule, self).run(tmp, task_vars)
+        del tmp
+        dummy, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        try:
+            mode = _fleet_report_files.file_mode(args['mode'])
+            directory_mode = _fleet_report_files.file_mode(args['directory_mode'])
+            records = source = None
+            if args['cache'] is not None:
+                options = dict((k, v) for k, v in args['cache'].items() if v is not None)
+                records, source = _fact_cache.read_cache(options, args['fact'])
+            records, source = _fleet_report.gather_records(task_vars.get('hostvars') or {}, args['hosts'], args['fact'],
+                                                           records, source)
+            doc = _fleet_report.build(records, args['failed_hosts'], args['generated_at'] or None, args['title'],
+                                      max_age=args['max_age'], source=source)
+            texts = dict((name, _fleet_report_html.render_html(doc) if name == 'html' else _fleet_report.RENDERERS[name](doc))
+                         for name in args['formats'])
+            schema = args['schema'] if 'json' in args['formats'] else None
+            files, changed = _fleet_report_files.write_report(args['dest'], args['basename'], texts, mode, self._task.check_mode,
+                                                              schema, directory_mode)
+        except _fact_cache.CacheError as exc:
+            raise AnsibleActionFail('fleet_report: %s' % exc)
+        except (ValueError, OSError) as exc:
+            raise AnsibleActionFail(str(exc) if str(exc).startswith('fleet_report') else 'fleet_report: %s' % exc)
+        summary = doc['summary']
+        result.update(changed=bool(changed), files=files, written=changed, hosts=summary['hosts'], states=summary['states'],
+                      stale=len(summary['stale']), source=doc['source'])
+        return result
