@@ -86,15 +86,20 @@ def ensure_directory(path, mode, check_mode=False):
 
 
 def write_report(dest, basename, texts, mode, check_mode=False, schema=None, directory_mode=0o755):
-    """texts: {format: text}. Writes <dest>/<basename>.<extension> for each, and the schema file (a path) as
+    """texts: {format: text, or a function that makes it (called when its file is written, so that only one
+    text is held at a time)}. Writes <dest>/<basename>.<extension> for each, and the schema file (a path) as
     <basename>.schema.json when given; returns ({format: path}, [changed paths]) (dest itself when it changed)."""
     changed = [dest] if ensure_directory(dest, directory_mode, check_mode) else []
     files = dict((name, os.path.join(dest, '%s.%s' % (basename, EXTENSIONS[name]))) for name in texts)
-    outputs = [(files[name], text.encode('utf-8')) for name, text in texts.items()]
+    for name, text in texts.items():
+        data = (text() if callable(text) else text).encode('utf-8')
+        if write_file(files[name], data, mode, check_mode):
+            changed.append(files[name])
+        del data
     if schema:
         with open(schema, 'rb') as handle:
-            outputs.append((os.path.join(dest, '%s.schema.json' % basename), handle.read()))
-    for path, data in outputs:
+            data = handle.read()
+        path = os.path.join(dest, '%s.schema.json' % basename)
         if write_file(path, data, mode, check_mode):
             changed.append(path)
     return files, changed
