@@ -17,7 +17,7 @@ description:
   - Runs on the controller (an action plugin). With O(cache) it reads every record of that fact cache (Redis in bulk);
     without, the records of O(hosts) from the play's hostvars.
   - Each file is written whole (a temporary file in O(dest), then renamed over the old one) with O(mode), and left as it is
-    when it already holds the same content and mode. No module runs on any host: the files, the schema and the directory
+    when it already holds the same content and mode. No module runs on any host; the files, the schema and the directory
     are all handled here.
 author:
   - cifleet maintainers (@cifleet)
