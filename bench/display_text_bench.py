@@ -22,7 +22,7 @@ sys.path[:0] = [os.path.join(ROOT, 'tests'), os.path.join(ROOT, '.cache', 'colle
 
 from lab import fleet_synthetic  # noqa: E402  pylint: disable=wrong-import-position
 from ansible_collections.cifleet.gotime.plugins.module_utils import _display_text  # noqa: E402  pylint: disable=wrong-import-position
-from ansible_collections.cifleet.gotime.plugins.plugin_utils import _fleet_report, _fleet_report_html  # noqa: E402  pylint: disable=wrong-import-position
+from ansible_collections.cifleet.gotime.plugins.plugin_utils import _fleet_report, _fleet_report_html, _fleet_report_record  # noqa: E402  pylint: disable=wrong-import-position
 
 
 def _plain(value):
@@ -57,7 +57,7 @@ def plain_conversions():
 
 
 def render_all(doc):
-    return [_fleet_report.render_json(doc), _fleet_report.render_csv(doc), _fleet_report.render_prometheus(doc),
+    return [_fleet_report.RENDERERS['json'](doc), _fleet_report.RENDERERS['csv'](doc), _fleet_report.RENDERERS['prometheus'](doc),
             _fleet_report_html.render_html(doc)]
 
 
@@ -72,7 +72,7 @@ def main(argv=None):
     parser.add_argument('--hosts', type=int, default=1000)
     parser.add_argument('--rounds', type=int, default=5)
     args = parser.parse_args(argv)
-    doc = _fleet_report.build(fleet_synthetic.records(args.hosts, _fleet_report.make_record), generated_at='2026-12-01T00:00:00Z')
+    doc = _fleet_report.build(fleet_synthetic.records(args.hosts, _fleet_report_record.make_record), generated_at='2026-12-01T00:00:00Z')
     safe_times, plain_times = [], []
     for dummy in range(args.rounds):
         elapsed, safe_texts = timed(doc)

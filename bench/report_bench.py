@@ -104,14 +104,14 @@ def one_value(per_host):
 
 
 def render_times(hosts, rounds):
-    from ansible_collections.cifleet.gotime.plugins.plugin_utils import _fleet_report, _fleet_report_html
-    records = fleet_synthetic.records(hosts, _fleet_report.make_record)
+    from ansible_collections.cifleet.gotime.plugins.plugin_utils import _fleet_report, _fleet_report_html, _fleet_report_record
+    records = fleet_synthetic.records(hosts, _fleet_report_record.make_record)
     timings = []
     for dummy in range(rounds):
         started = time.perf_counter()
         doc = _fleet_report.build(records)
-        size = sum(len(render(doc)) for render in (_fleet_report.render_json, _fleet_report.render_csv,
-                                                   _fleet_report.render_prometheus, _fleet_report_html.render_html))
+        size = sum(len(render(doc)) for render in (_fleet_report.RENDERERS['json'], _fleet_report.RENDERERS['csv'],
+                                                   _fleet_report.RENDERERS['prometheus'], _fleet_report_html.render_html))
         timings.append(time.perf_counter() - started)
     return records, statistics.median(timings), size
 

@@ -62,13 +62,13 @@ print(elapsed, usage.ru_maxrss, usage.ru_utime + usage.ru_stime)
 
 
 def records(count):
-    from ansible_collections.cifleet.gotime.plugins.plugin_utils import _fleet_report
+    from ansible_collections.cifleet.gotime.plugins.plugin_utils import _fleet_report_record
     now = time.time()
 
     def measured_at(index):
         # One host in ten measured three hours ago (stale at MAX_AGE), the others within the last half hour.
         return now - (3 * 3600 if index % 10 == 9 else (index % 1800))
-    return fleet_synthetic.records(count, _fleet_report.make_record, measured_at=measured_at)
+    return fleet_synthetic.records(count, _fleet_report_record.make_record, measured_at=measured_at)
 
 
 def cache_env(workdir, kind, redis):

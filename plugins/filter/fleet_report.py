@@ -22,6 +22,7 @@ except ImportError:  # an ansible-core without unsafe_proxy never templates data
 from ansible_collections.cifleet.gotime.plugins.plugin_utils import _fact_cache
 from ansible_collections.cifleet.gotime.plugins.plugin_utils import _fleet_report
 from ansible_collections.cifleet.gotime.plugins.plugin_utils import _fleet_report_html
+from ansible_collections.cifleet.gotime.plugins.plugin_utils import _fleet_report_record
 
 FORMATS = ('json', 'csv', 'html', 'prometheus')
 
@@ -29,8 +30,8 @@ FORMATS = ('json', 'csv', 'html', 'prometheus')
 def fleet_report_record(clock_result, go_result=None, failed_task=None, origin='controller', recorder=None, time_servers=None):
     """Registered clock_facts (or ansible_failed_result) and go_env results -> the host's cached record."""
     try:
-        return wrap_var(_fleet_report.make_record(clock_result, go_result, failed_task, origin=origin, recorder=recorder,
-                                                  time_servers=time_servers))
+        return wrap_var(_fleet_report_record.make_record(clock_result, go_result, failed_task, origin=origin, recorder=recorder,
+                                                         time_servers=time_servers))
     except ValueError as exc:
         raise AnsibleFilterError(str(exc))
 
@@ -69,7 +70,7 @@ def fleet_report_render(document, output_format):
         raise AnsibleFilterError('fleet_report_render: format must be one of %s, got %r' % (', '.join(FORMATS), output_format))
     if not isinstance(document, dict) or document.get('format') != _fleet_report.FORMAT:
         raise AnsibleFilterError('fleet_report_render: the input is not a fleet report document (use the fleet_report filter)')
-    document = _fleet_report.plain_data(document)
+    document = _fleet_report_record.plain_data(document)
     texts = {}
     for name in formats:
         texts[name] = _fleet_report_html.render_html(document) if name == 'html' else _fleet_report.RENDERERS[name](document)

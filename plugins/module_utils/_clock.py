@@ -8,7 +8,6 @@ __metaclass__ = type
 
 # This module_utils is PRIVATE and should only be used by this collection.
 
-import datetime
 import threading
 import time
 
@@ -17,6 +16,7 @@ from ansible_collections.cifleet.gotime.plugins.module_utils import _host_sync
 from ansible_collections.cifleet.gotime.plugins.module_utils import _https_date
 from ansible_collections.cifleet.gotime.plugins.module_utils import _ntp
 from ansible_collections.cifleet.gotime.plugins.module_utils import _tls_window
+from ansible_collections.cifleet.gotime.plugins.module_utils._utc_time import iso_utc
 
 VERDICTS = ('ok', 'skewed', 'tls_window', 'no_time_source')
 
@@ -64,12 +64,6 @@ def check_options(params):
     for url in params['https_date_urls']:
         _https_date.parse_url(url)
     return servers, endpoints
-
-
-def utc_iso(timestamp):
-    """POSIX timestamp -> UTC ISO 8601 with a Z."""
-    moment = datetime.datetime.fromtimestamp(timestamp, tz=datetime.timezone.utc)
-    return moment.isoformat(timespec='milliseconds').replace('+00:00', 'Z')
 
 
 def describe_offset(offset):
@@ -214,7 +208,7 @@ def gather(params, run, which, system):
 
     verdict, reason = judge(ntp_servers, selection, truth, certificates, params['max_offset'], https_estimate)
     return {
-        'checked_at': utc_iso(checked_at),
+        'checked_at': iso_utc(checked_at, 'milliseconds'),
         'platform': system,
         'offset': truth['offset'],
         'error_bound': truth['error_bound'],

@@ -26,6 +26,7 @@ import warnings
 
 from ansible_collections.cifleet.gotime.plugins.module_utils._endpoint import (
     check_timeout, connect_tcp, describe_network_error, label, parse, remaining, run_bounded)
+from ansible_collections.cifleet.gotime.plugins.module_utils._utc_time import iso_utc
 
 try:
     from cryptography import x509
@@ -119,11 +120,6 @@ def _utc_datetime(cert, name):
 
 def _timestamp(value):
     return calendar.timegm(value.utctimetuple()) + value.microsecond / 1e6
-
-
-def iso_utc(timestamp):
-    """POSIX timestamp as 'YYYY-MM-DDTHH:MM:SSZ'."""
-    return datetime.datetime.fromtimestamp(timestamp, datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
 
 
 def _subject_alt_names(cert):

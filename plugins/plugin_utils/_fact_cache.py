@@ -20,7 +20,7 @@ from ansible import constants as C
 from ansible.parsing.ajson import AnsibleJSONDecoder
 from ansible.plugins.loader import cache_loader
 
-from ansible_collections.cifleet.gotime.plugins.plugin_utils import _fleet_report
+from ansible_collections.cifleet.gotime.plugins.module_utils._utc_time import parse_time
 
 # Keys per MGET from a Redis cache: few round trips, bounded replies (10,000 records are about 60 MB).
 MGET_CHUNK = 500
@@ -215,7 +215,7 @@ def measured_at(record):
     when = (origin or {}).get('measured_at') if isinstance(origin, dict) else None
     if when is None and isinstance(record, dict):
         when = (record.get('clock') or {}).get('checked_at')
-    return _fleet_report.parse_time(when)
+    return parse_time(when)
 
 
 def write_record(cache, host, record, fact='gotime_report'):

@@ -10,7 +10,7 @@ __metaclass__ = type
 import math
 
 from ansible_collections.cifleet.gotime.plugins.module_utils import _display_text
-from ansible_collections.cifleet.gotime.plugins.plugin_utils._fleet_report import MDM_STATES, certificate_problems
+from ansible_collections.cifleet.gotime.plugins.plugin_utils._fleet_report_hosts import MDM_STATES, certificate_problems
 
 STATE_COLOURS = {
     'tls_window': '#c2410c', 'skewed': '#dc2626', 'no_time_source': '#7c3aed', 'failed': '#4b5563',

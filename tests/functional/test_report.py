@@ -306,13 +306,13 @@ def seed_fact_cache(workdir, records):
 
 
 def test_report_for_1000_synthetic_hosts(tmp_path, validator):
-    from ansible_collections.cifleet.gotime.plugins.plugin_utils import _fleet_report, _fleet_report_html
+    from ansible_collections.cifleet.gotime.plugins.plugin_utils import _fleet_report, _fleet_report_html, _fleet_report_record
     count = 1000
-    records = fleet_synthetic.records(count, _fleet_report.make_record)
+    records = fleet_synthetic.records(count, _fleet_report_record.make_record)
 
     started = time.perf_counter()
     doc = _fleet_report.build(records)
-    texts = [render(doc) for render in (_fleet_report.render_json, _fleet_report.render_csv, _fleet_report.render_prometheus,
+    texts = [render(doc) for render in (_fleet_report.RENDERERS['json'], _fleet_report.RENDERERS['csv'], _fleet_report.RENDERERS['prometheus'],
                                         _fleet_report_html.render_html)]
     print('render of %d hosts (document + 4 formats): %.3f s, %d bytes' % (count, time.perf_counter() - started, sum(map(len, texts))))
 

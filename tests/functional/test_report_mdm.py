@@ -28,7 +28,7 @@ import json, sys
 sys.path.insert(0, sys.argv[1])
 from ansible.plugins.loader import cache_loader, init_plugin_loader
 init_plugin_loader()
-from ansible_collections.cifleet.gotime.plugins.plugin_utils import _fleet_report as fr
+from ansible_collections.cifleet.gotime.plugins.plugin_utils import _fleet_report_record as fr
 from lab import fleet_synthetic as fs
 cache = cache_loader.get("ansible.builtin.jsonfile")
 for host, record in fs.records(int(sys.argv[2]), fr.make_record).items():

@@ -183,7 +183,7 @@ def origin_of(index):
 
 
 def records(count, make_record, measured_at=None):
-    """{host: record} for count hosts; make_record is _fleet_report.make_record (the code under test).
+    """{host: record} for count hosts; make_record is _fleet_report_record.make_record (the code under test).
 
     Each record is measured at CHECKED_AT plus its index in seconds (or at measured_at(index), an ISO
     8601 string), by RECORDER or, for pull hosts, by the host itself.

@@ -86,10 +86,29 @@ def test_rule_check_can_fail():
     assert 'plugin_utils' not in ALLOWED['module_utils'] and 'modules' not in ALLOWED['plugin_utils']
 
 
-@pytest.mark.parametrize('path', [path for kind, path in sources() if kind == 'module_utils'], ids=os.path.basename)
-def test_module_utils_stay_small(path):
+@pytest.mark.parametrize('path', [path for kind, path in sources() if kind in ('module_utils', 'plugin_utils')], ids=os.path.basename)
+def test_module_utils_and_plugin_utils_stay_small(path):
     with open(path) as handle:
         assert sum(1 for dummy in handle) <= MAX_LINES, 'split %s by job (docs/architecture.md)' % path
+
+
+def test_fleet_report_has_one_file_per_job():
+    # docs/architecture.md lists each fleet report file and its job: the list and the directory agree.
+    with open(os.path.join(ROOT, 'docs', 'architecture.md')) as handle:
+        documented = set(re.findall(r'`(_fleet_report\w*\.py)`', handle.read()))
+    present = set(name for name in os.listdir(os.path.join(ROOT, 'plugins', 'plugin_utils')) if name.startswith('_fleet_report'))
+    assert documented == present
+
+
+def test_one_copy_of_the_verdicts_and_the_utc_formatter():
+    # The report takes clock_facts' verdicts, and every UTC time as text comes from module_utils/_utc_time.py.
+    for dummy, path in sources():
+        with open(path) as handle:
+            text = handle.read()
+        if os.path.basename(path) != '_clock.py':
+            assert 'VERDICTS = (' not in text, path
+        if os.path.basename(path) != '_utc_time.py':
+            assert '.strftime(' not in text and '.isoformat(' not in text, path
 
 
 def test_host_sync_has_one_file_per_job():

@@ -11,7 +11,11 @@ import pytest
 
 from ansible_collections.cifleet.gotime.plugins.filter import fleet_report as filters
 from ansible_collections.cifleet.gotime.plugins.plugin_utils import _fact_cache as fc
+from ansible_collections.cifleet.gotime.plugins.module_utils import _utc_time as utc
 from ansible_collections.cifleet.gotime.plugins.plugin_utils import _fleet_report as fr
+from ansible_collections.cifleet.gotime.plugins.plugin_utils import _fleet_report_csv as fcsv
+from ansible_collections.cifleet.gotime.plugins.plugin_utils import _fleet_report_prometheus as fprom
+from ansible_collections.cifleet.gotime.plugins.plugin_utils import _fleet_report_record as frec
 from ansible_collections.cifleet.gotime.plugins.plugin_utils import _fleet_report_html as fh
 from lab import fleet_synthetic as fs
 
@@ -41,7 +45,7 @@ def validator():
 
 def test_record_names_its_recorder_time_and_collection_version():
     clock = fs.clock_result(0, 'ok')
-    record = fr.make_record(clock, fs.go_result('ok'), recorder='ctl-a', now='2026-11-27T18:00:00Z')
+    record = frec.make_record(clock, fs.go_result('ok'), recorder='ctl-a', now='2026-11-27T18:00:00Z')
     assert record['record_version'] == 3
     assert record['origin'] == {'mode': 'controller', 'recorder': 'ctl-a', 'measured_at': '2026-11-27T18:00:00.000Z',
                                 'collection_version': galaxy_version()}
@@ -51,33 +55,33 @@ def test_pull_record_corrects_its_time_by_the_measured_offset():
     # An agent 300 s slow records itself: its clock says 18:00:00, true time is 18:05:00.
     clock = fs.clock_result(1, 'skewed')
     offset = clock['ansible_facts']['gotime_clock']['offset']
-    record = fr.make_record(clock, fs.go_result('skewed'), origin='pull', recorder='agent', now='2026-11-27T18:00:00Z')
-    assert fr.parse_time(record['origin']['measured_at']) == pytest.approx(fr.parse_time('2026-11-27T18:00:00Z') + offset, abs=0.001)
+    record = frec.make_record(clock, fs.go_result('skewed'), origin='pull', recorder='agent', now='2026-11-27T18:00:00Z')
+    assert utc.parse_time(record['origin']['measured_at']) == pytest.approx(utc.parse_time('2026-11-27T18:00:00Z') + offset, abs=0.001)
     # A controller's clock is not the host's: no correction.
-    record = fr.make_record(clock, fs.go_result('skewed'), origin='controller', now='2026-11-27T18:00:00Z')
+    record = frec.make_record(clock, fs.go_result('skewed'), origin='controller', now='2026-11-27T18:00:00Z')
     assert record['origin']['measured_at'] == '2026-11-27T18:00:00.000Z'
 
 
 def test_unreachable_record_still_says_when_and_by_whom():
-    record = fr.make_record(fs.clock_result(5, 'unreachable'), None, 'Measure', recorder='ctl-b', now='2026-11-27T18:00:00Z')
+    record = frec.make_record(fs.clock_result(5, 'unreachable'), None, 'Measure', recorder='ctl-b', now='2026-11-27T18:00:00Z')
     assert record['status'] == 'unreachable' and record['origin']['recorder'] == 'ctl-b'
 
 
 def test_unknown_origin_is_refused_with_the_choices():
     with pytest.raises(ValueError, match='origin must be one of controller, pull'):
-        fr.make_record(fs.clock_result(0, 'ok'), origin='agent')
+        frec.make_record(fs.clock_result(0, 'ok'), origin='agent')
 
 
 def test_old_records_are_stale_with_their_age_and_stay_in_every_output(validator):
     ages = {0: 60.0, 1: 7199.0, 2: 7201.0, 3: 86400.0 * 3}
-    now = fr.parse_time(GENERATED_AT)
+    now = utc.parse_time(GENERATED_AT)
 
     def measured_at(index):
-        return fr._iso_utc(now - ages.get(index, 10.0))
-    records = fs.records(24, fr.make_record, measured_at=measured_at)
+        return utc.iso_utc(now - ages.get(index, 10.0), 'milliseconds')
+    records = fs.records(24, frec.make_record, measured_at=measured_at)
     # Offsets move pull hosts' times (host 2 is a pull host 300 s slow): take the ages from the records
     # (a time after generated_at is age 0).
-    expected_age = dict((h, max(round(now - fr.parse_time(r['origin']['measured_at']), 3), 0.0)) for h, r in records.items())
+    expected_age = dict((h, max(round(now - utc.parse_time(r['origin']['measured_at']), 3), 0.0)) for h, r in records.items())
     doc = fr.build(records, generated_at=GENERATED_AT, max_age=7200)
     assert list(validator.iter_errors(doc)) == []
     hosts = dict((e['host'], e) for e in doc['hosts'])
@@ -91,10 +95,10 @@ def test_old_records_are_stale_with_their_age_and_stay_in_every_output(validator
     assert [s['host'] for s in stale] == sorted((h for h in hosts if expected_age[h] > 7200), key=lambda h: -expected_age[h])
     assert doc['max_age'] == 7200
 
-    rows = dict((row['host'], row) for row in csv.DictReader(io.StringIO(fr.render_csv(doc))))
+    rows = dict((row['host'], row) for row in csv.DictReader(io.StringIO(fcsv.render_csv(doc))))
     assert rows['agent-0003']['stale'] == 'true' and rows['agent-0003']['record_age_seconds'] == '259200.0'
     assert rows['agent-0000']['stale'] == 'false'
-    prom = fr.render_prometheus(doc)
+    prom = fprom.render_prometheus(doc)
     assert 'gotime_host_record_stale{host="agent-0003"} 1' in prom
     assert 'gotime_fleet_stale_records %d' % len(stale) in prom
     page = fh.render_html(doc)
@@ -103,7 +107,7 @@ def test_old_records_are_stale_with_their_age_and_stay_in_every_output(validator
 
 
 def test_undated_record_is_stale_not_current():
-    record = fr.make_record(fs.clock_result(0, 'ok'), fs.go_result('ok'))
+    record = frec.make_record(fs.clock_result(0, 'ok'), fs.go_result('ok'))
     del record['origin']
     record['clock']['checked_at'] = None
     entry = fr.build({'h': record}, generated_at=GENERATED_AT)['hosts'][0]
@@ -111,7 +115,7 @@ def test_undated_record_is_stale_not_current():
 
 
 def test_version_1_record_is_dated_by_checked_at():
-    record = fr.make_record(fs.clock_result(0, 'ok'), fs.go_result('ok'))
+    record = frec.make_record(fs.clock_result(0, 'ok'), fs.go_result('ok'))
     del record['origin']
     record['record_version'] = 1
     entry = fr.build({'h': record}, generated_at='2026-11-27T18:30:00Z')['hosts'][0]
@@ -119,7 +123,7 @@ def test_version_1_record_is_dated_by_checked_at():
 
 
 def test_summary_counts_hosts_by_origin_and_recorder():
-    records = fs.records(24, fr.make_record)
+    records = fs.records(24, frec.make_record)
     records['never-measured'] = None
     doc = fr.build(records, generated_at=GENERATED_AT)
     pulls = [i for i in range(24) if fs.origin_of(i) == 'pull']
@@ -135,7 +139,7 @@ def test_bad_max_age_is_refused(max_age):
 
 
 def test_filter_reports_every_cached_host_and_inventory_hosts_without_one():
-    records = fs.records(3, fr.make_record)
+    records = fs.records(3, frec.make_record)
     source = {'kind': 'fact_cache', 'plugin': 'community.general.redis', 'cache_hosts': 3}
     doc = filters.fleet_report({}, ['agent-0001', 'inventory-only'], records=records, generated_at=GENERATED_AT, source=source)
     hosts = dict((e['host'], e) for e in doc['hosts'])
@@ -166,8 +170,8 @@ def jsonfile(path, prefix=''):
 
 def test_jsonfile_cache_round_trip_keeps_other_facts_and_the_newest_record(tmp_path):
     cache = jsonfile(tmp_path / 'facts', 'gotime_')
-    older = fr.make_record(fs.clock_result(0, 'ok'), fs.go_result('ok'), now='2026-11-27T18:00:00Z')
-    newer = fr.make_record(fs.clock_result(0, 'ok'), fs.go_result('ok'), now='2026-11-27T18:30:00Z')
+    older = frec.make_record(fs.clock_result(0, 'ok'), fs.go_result('ok'), now='2026-11-27T18:00:00Z')
+    newer = frec.make_record(fs.clock_result(0, 'ok'), fs.go_result('ok'), now='2026-11-27T18:30:00Z')
     cache.set('agent-a', {'ansible_system': 'Linux'})
     assert fc.write_record(cache, 'agent-a', newer) == 'written'
     assert fc.write_record(cache, 'agent-a', older) == 'kept_newer'

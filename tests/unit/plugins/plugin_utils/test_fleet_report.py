@@ -12,7 +12,14 @@ import pytest
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.cifleet.gotime.plugins.filter import fleet_report as filters
+from ansible_collections.cifleet.gotime.plugins.module_utils import _utc_time as utc
 from ansible_collections.cifleet.gotime.plugins.plugin_utils import _fleet_report as fr
+from ansible_collections.cifleet.gotime.plugins.plugin_utils import _fleet_report_csv as fcsv
+from ansible_collections.cifleet.gotime.plugins.plugin_utils import _fleet_report_hosts as fhost
+from ansible_collections.cifleet.gotime.plugins.plugin_utils import _fleet_report_json as fjson
+from ansible_collections.cifleet.gotime.plugins.plugin_utils import _fleet_report_prometheus as fprom
+from ansible_collections.cifleet.gotime.plugins.plugin_utils import _fleet_report_record as frec
+from ansible_collections.cifleet.gotime.plugins.plugin_utils import _fleet_report_summary as fsum
 from ansible_collections.cifleet.gotime.plugins.plugin_utils import _fleet_report_html as fh
 from lab import fleet_synthetic as fs
 
@@ -30,7 +37,7 @@ def validator():
 
 
 def document(count=24, failed_hosts=None):
-    return fr.build(fs.records(count, fr.make_record), failed_hosts, GENERATED_AT)
+    return fr.build(fs.records(count, frec.make_record), failed_hosts, GENERATED_AT)
 
 
 def by_host(doc):
@@ -41,7 +48,7 @@ def by_host(doc):
 
 def test_record_of_a_measured_host_keeps_the_fact_and_the_go_posture():
     fact = fs.clock_fact(1, 'skewed')
-    record = fr.make_record({'changed': False, 'ansible_facts': {'gotime_clock': fact}}, fs.go_result('ok_insecure'))
+    record = frec.make_record({'changed': False, 'ansible_facts': {'gotime_clock': fact}}, fs.go_result('ok_insecure'))
     assert record['status'] == 'ok' and record['error'] is None
     assert record['clock'] == fact
     assert record['go']['failed'] is False and record['go']['go_version'] == 'go1.19.8'
@@ -49,24 +56,24 @@ def test_record_of_a_measured_host_keeps_the_fact_and_the_go_posture():
 
 
 def test_record_of_an_unreachable_host_names_the_error_and_task():
-    record = fr.make_record({'unreachable': True, 'msg': 'ssh: connect to host a port 22: Connection refused'},
-                            None, 'Measure clock offset, host sync and certificate windows')
+    record = frec.make_record({'unreachable': True, 'msg': 'ssh: connect to host a port 22: Connection refused'},
+                              None, 'Measure clock offset, host sync and certificate windows')
     origin = record.pop('origin')
     assert record == {'record_version': 3, 'status': 'unreachable', 'error': 'ssh: connect to host a port 22: Connection refused',
                       'failed_task': 'Measure clock offset, host sync and certificate windows', 'clock': None, 'go': None,
                       'time_servers': None}
-    assert origin['mode'] == 'controller' and origin['recorder'] and fr.parse_time(origin['measured_at']) is not None
+    assert origin['mode'] == 'controller' and origin['recorder'] and utc.parse_time(origin['measured_at']) is not None
 
 
 def test_record_of_a_module_failure_adds_the_last_stderr_line():
-    record = fr.make_record({'failed': True, 'msg': 'MODULE FAILURE', 'module_stderr': 'Traceback\nImportError: no ntplib\n'},
-                            failed_task='Measure')
+    record = frec.make_record({'failed': True, 'msg': 'MODULE FAILURE', 'module_stderr': 'Traceback\nImportError: no ntplib\n'},
+                              failed_task='Measure')
     assert record['status'] == 'failed'
     assert record['error'] == 'MODULE FAILURE (ImportError: no ntplib)'
 
 
 def test_record_without_the_fact_is_a_failure():
-    record = fr.make_record({'changed': False, 'ansible_facts': {}})
+    record = frec.make_record({'changed': False, 'ansible_facts': {}})
     assert record['status'] == 'failed' and 'no gotime_clock' in record['error']
 
 
@@ -74,9 +81,9 @@ def test_record_of_a_go_read_with_failed_when_false_is_still_a_failure():
     # failed_when: false clears `failed`; the missing env shows the read failed.
     go = {'failed': False, 'failed_when_result': False, 'go_missing': True,
           'msg': 'go: /opt/go/bin/go does not exist; install Go 1.13 or later'}
-    record = fr.make_record(fs.clock_result(0, 'ok'), go)
+    record = frec.make_record(fs.clock_result(0, 'ok'), go)
     assert record['go']['failed'] is True
-    entry = fr.host_entry('a', record)
+    entry = fhost.host_entry('a', record)
     assert entry['go']['status'] == 'not_installed'
     assert entry['go']['error'].startswith('go: /opt/go/bin/go does not exist')
 
@@ -87,53 +94,53 @@ def test_record_of_a_go_read_with_failed_when_false_is_still_a_failure():
     ({'msg': 'go env -json: output is not JSON (bad): \'\''}, 'error'),
 ])
 def test_go_read_failures_tell_missing_go_from_broken_go(result, status):
-    entry = fr.host_entry('a', fr.make_record(fs.clock_result(0, 'ok'), dict(result, failed=True)))
+    entry = fhost.host_entry('a', frec.make_record(fs.clock_result(0, 'ok'), dict(result, failed=True)))
     assert entry['status'] == 'ok'
     assert entry['go']['status'] == status
 
 
 def test_skipped_go_read_leaves_no_posture():
-    record = fr.make_record(fs.clock_result(0, 'ok'), {'skipped': True, 'changed': False})
+    record = frec.make_record(fs.clock_result(0, 'ok'), {'skipped': True, 'changed': False})
     assert record['go'] is None
-    assert fr.host_entry('a', record)['go'] is None
+    assert fhost.host_entry('a', record)['go'] is None
 
 
 def test_record_rejects_what_is_not_a_result():
     with pytest.raises(ValueError, match='clock_facts result must be a dict'):
-        fr.make_record('ok')
+        frec.make_record('ok')
 
 
 # ---------------------------------------------------------------- host entries
 
 def test_host_without_record_is_missing_and_says_how_to_fix_it():
-    entry = fr.host_entry('agent-9', None)
-    assert (entry['state'], entry['status'], entry['rank']) == ('missing', 'missing', fr.STATES.index('missing'))
+    entry = fhost.host_entry('agent-9', None)
+    assert (entry['state'], entry['status'], entry['rank']) == ('missing', 'missing', fhost.STATES.index('missing'))
     assert 'playbooks/report.yml' in entry['error']
     assert entry['offset'] is None and entry['certificates'] == [] and entry['go'] is None
 
 
 def test_host_that_failed_in_the_run_is_failed_even_with_an_old_record():
-    record = fr.make_record(fs.clock_result(0, 'ok'), fs.go_result('ok'))
-    entry = fr.host_entry('agent-0', record, failed_in_run=True)
+    record = frec.make_record(fs.clock_result(0, 'ok'), fs.go_result('ok'))
+    entry = fhost.host_entry('agent-0', record, failed_in_run=True)
     assert entry['state'] == 'failed' and entry['offset'] is None
     assert 'after its report record was written' in entry['error']
-    assert 'before' in fr.host_entry('agent-0', None, failed_in_run=True)['error']
+    assert 'before' in fhost.host_entry('agent-0', None, failed_in_run=True)['error']
 
 
 def test_unknown_verdict_fails_that_host_only():
     fact = fs.clock_fact(0, 'ok')
     fact['verdict'] = 'fine'
-    records = fs.records(3, fr.make_record)
-    records['odd'] = fr.make_record({'ansible_facts': {'gotime_clock': fact}})
+    records = fs.records(3, frec.make_record)
+    records['odd'] = frec.make_record({'ansible_facts': {'gotime_clock': fact}})
     entry = by_host(fr.build(records, generated_at=GENERATED_AT))['odd']
     assert (entry['state'], entry['error']) == ('failed', "gotime_clock has an unknown verdict 'fine'")
 
 
 def test_entry_projects_the_contract_fields():
-    entry = fr.host_entry('mac', fr.make_record(fs.clock_result(8, 'ok_darwin'), fs.go_result('ok')))
+    entry = fhost.host_entry('mac', frec.make_record(fs.clock_result(8, 'ok_darwin'), fs.go_result('ok')))
     assert entry['platform'] == 'Darwin'
     assert entry['host_sync']['launchd_sync']['action'] == 'none'
-    assert set(entry['ntp']['servers'][0]) == set(fr.SERVER_KEYS)
+    assert set(entry['ntp']['servers'][0]) == set(fhost.SERVER_KEYS)
     assert entry['certificate_expiry']['endpoint'] in ('proxy.golang.org:443', 'sum.golang.org:443')
     assert entry['go']['env']['GOPROXY'] == 'https://proxy.golang.org,direct'
     assert 'GOROOT' not in entry['go']['env']  # only the posture keys
@@ -176,13 +183,13 @@ def test_summaries_of_an_empty_fleet():
 
 def test_document_validates_against_the_shipped_schema(validator):
     doc = document(48, failed_hosts=['agent-0000'])
-    doc['hosts'].append(fr.host_entry('never-seen', None))
-    errors = sorted(validator.iter_errors(json.loads(fr.render_json(doc))), key=str)
+    doc['hosts'].append(fhost.host_entry('never-seen', None))
+    errors = sorted(validator.iter_errors(json.loads(fjson.render_json(doc))), key=str)
     assert errors == []
 
 
 def test_schema_rejects_a_document_with_an_unknown_state(validator):
-    doc = json.loads(fr.render_json(document(2)))
+    doc = json.loads(fjson.render_json(document(2)))
     doc['hosts'][0]['state'] = 'fine'
     assert not validator.is_valid(doc)
 
@@ -199,9 +206,9 @@ def without_render_time(doc):
 
 
 def test_generated_at_and_record_ages_are_the_only_fields_that_depend_on_the_render():
-    records = fs.records(24, fr.make_record)
-    first = json.loads(fr.render_json(fr.build(records)))
-    second = json.loads(fr.render_json(fr.build(json.loads(json.dumps(records)), generated_at=GENERATED_AT)))
+    records = fs.records(24, frec.make_record)
+    first = json.loads(fjson.render_json(fr.build(records)))
+    second = json.loads(fjson.render_json(fr.build(json.loads(json.dumps(records)), generated_at=GENERATED_AT)))
     assert re.match(r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$', first['generated_at'])
     assert without_render_time(first) == without_render_time(second)
 
@@ -210,9 +217,9 @@ def test_generated_at_and_record_ages_are_the_only_fields_that_depend_on_the_ren
 
 def test_csv_has_one_row_per_host_in_report_order():
     doc = document()
-    rows = list(csv.DictReader(io.StringIO(fr.render_csv(doc))))
+    rows = list(csv.DictReader(io.StringIO(fcsv.render_csv(doc))))
     assert [r['host'] for r in rows] == [e['host'] for e in doc['hosts']]
-    assert list(rows[0]) == list(fr.CSV_COLUMNS)
+    assert list(rows[0]) == list(fcsv.CSV_COLUMNS)
     row = dict((r['host'], r) for r in rows)
     assert float(row['agent-0001']['offset']) == pytest.approx(300.01)
     assert row['agent-0004']['go_insecure'] == 'GOSUMDB=off'
@@ -244,7 +251,7 @@ def parse_metrics(text):
 
 def test_prometheus_has_help_type_and_a_labelled_verdict_gauge():
     doc = document()
-    text = fr.render_prometheus(doc)
+    text = fprom.render_prometheus(doc)
     samples = parse_metrics(text)
     for name in set(key[0] for key in samples):
         assert '# HELP %s ' % name in text and '# TYPE %s gauge' % name in text
@@ -261,8 +268,8 @@ def test_prometheus_has_help_type_and_a_labelled_verdict_gauge():
 
 
 def test_prometheus_escapes_label_values():
-    records = {'we"ird\\host\nname': fr.make_record(fs.clock_result(0, 'ok'), fs.go_result('ok'))}
-    text = fr.render_prometheus(fr.build(records, generated_at=GENERATED_AT))
+    records = {'we"ird\\host\nname': frec.make_record(fs.clock_result(0, 'ok'), fs.go_result('ok'))}
+    text = fprom.render_prometheus(fr.build(records, generated_at=GENERATED_AT))
     assert 'host="we\\"ird\\\\host\\nname"' in text
     parse_metrics(text)
 
@@ -277,8 +284,8 @@ def test_a_tampered_record_is_safe_in_every_output():
     clock['host_sync'].update(daemon='@evil\u009b"\n# TYPE x gauge')
     clock['host_sync']['launchd_sync'].update(error='-cmd|' + esc + '[31m', action='none"} 1\ninjected 1 #')
     clock['certificates'][0].update(subject='<script>alert(1)</script>' + esc, seconds_until_expiry='soon')
-    doc = fr.build({'agent-tampered': fr.make_record(result, fs.go_result('ok'))}, generated_at=GENERATED_AT)
-    texts = {'json': fr.render_json(doc), 'csv': fr.render_csv(doc), 'prom': fr.render_prometheus(doc), 'html': fh.render_html(doc)}
+    doc = fr.build({'agent-tampered': frec.make_record(result, fs.go_result('ok'))}, generated_at=GENERATED_AT)
+    texts = {'json': fjson.render_json(doc), 'csv': fcsv.render_csv(doc), 'prom': fprom.render_prometheus(doc), 'html': fh.render_html(doc)}
     for name, text in texts.items():
         assert [c for c in text if ord(c) < 0x20 and c != '\n' or 0x7f <= ord(c) < 0xa0 or c == '\u202e'] == [], name
     entry = json.loads(texts['json'])['hosts'][0]
@@ -292,10 +299,10 @@ def test_a_tampered_record_is_safe_in_every_output():
 
 
 def test_parse_time():
-    assert fr.parse_time('1970-01-01T00:01:00Z') == 60.0
-    assert fr.parse_time('1970-01-01T01:00:00+01:00') == 0.0
-    assert fr.parse_time(12) == 12.0
-    assert fr.parse_time('yesterday') is None and fr.parse_time(None) is None and fr.parse_time(True) is None
+    assert utc.parse_time('1970-01-01T00:01:00Z') == 60.0
+    assert utc.parse_time('1970-01-01T01:00:00+01:00') == 0.0
+    assert utc.parse_time(12) == 12.0
+    assert utc.parse_time('yesterday') is None and utc.parse_time(None) is None and utc.parse_time(True) is None
 
 
 # ---------------------------------------------------------------- HTML
@@ -341,7 +348,7 @@ def test_html_is_self_contained():
 
 
 def test_html_escapes_host_provided_text():
-    record = fr.make_record({'failed': True, 'msg': '<script>alert(1)</script>'}, failed_task='<b>task</b>')
+    record = frec.make_record({'failed': True, 'msg': '<script>alert(1)</script>'}, failed_task='<b>task</b>')
     text = fh.render_html(fr.build({'<img src=x>': record}, generated_at=GENERATED_AT))
     assert '<script>' not in text and '<img' not in text and '<b>task' not in text
     assert '&lt;script&gt;alert(1)&lt;/script&gt;' in text
@@ -380,7 +387,7 @@ def test_fmt_offset():
 # ---------------------------------------------------------------- filters
 
 def test_filter_reads_records_from_hostvars_facts():
-    records = fs.records(3, fr.make_record)
+    records = fs.records(3, frec.make_record)
     hostvars = dict((h, {'ansible_facts': {'gotime_report': r}}) for h, r in records.items())
     hostvars['bare'] = {}
     doc = filters.fleet_report(hostvars, list(hostvars), generated_at=GENERATED_AT)
@@ -428,16 +435,16 @@ def darwin_record(mdm, time_servers=None, ntp_hosts=None):
     clock['host_sync']['mdm'] = mdm
     if ntp_hosts is not None:
         clock['ntp']['servers'] = [dict(clock['ntp']['servers'][0], host=h) for h in ntp_hosts]
-    return fr.make_record(result, fs.go_result('ok'), time_servers=time_servers)
+    return frec.make_record(result, fs.go_result('ok'), time_servers=time_servers)
 
 
 def test_record_keeps_the_fleet_time_servers_and_refuses_what_is_not_a_list():
-    record = fr.make_record(fs.clock_result(0, 'ok'), time_servers=['ntp1.corp.example', 'time.apple.com'])
+    record = frec.make_record(fs.clock_result(0, 'ok'), time_servers=['ntp1.corp.example', 'time.apple.com'])
     assert record['time_servers'] == ['ntp1.corp.example', 'time.apple.com']
-    assert fr.make_record(fs.clock_result(0, 'ok'))['time_servers'] is None
+    assert frec.make_record(fs.clock_result(0, 'ok'))['time_servers'] is None
     for bad in ('ntp1.corp.example', [1], {'a': 1}):
         with pytest.raises(ValueError, match='time_servers must be a list of server names'):
-            fr.make_record(fs.clock_result(0, 'ok'), time_servers=bad)
+            frec.make_record(fs.clock_result(0, 'ok'), time_servers=bad)
 
 
 @pytest.mark.parametrize('case, time_servers, state, agrees, fleet, source', [
@@ -447,7 +454,7 @@ def test_record_keeps_the_fleet_time_servers_and_refuses_what_is_not_a_list():
     ('unmanaged', None, 'unmanaged', None, ['ntp0.lab', 'ntp1.lab', 'ntp2.lab'], 'measured'),
 ])
 def test_mdm_part_compares_the_profile_server_with_the_fleet_first_server(case, time_servers, state, agrees, fleet, source):
-    entry = fr.host_entry('mac', darwin_record(fs.mdm_fact(case), time_servers))
+    entry = fhost.host_entry('mac', darwin_record(fs.mdm_fact(case), time_servers))
     mdm = entry['mdm']
     assert (mdm['state'], mdm['agrees'], mdm['fleet_servers'], mdm['fleet_servers_source']) == (state, agrees, fleet, source)
     assert mdm['time_server'] == fs.mdm_fact(case)['time_server'] and mdm['reason'] == fs.mdm_fact(case)['reason']
@@ -455,7 +462,7 @@ def test_mdm_part_compares_the_profile_server_with_the_fleet_first_server(case, 
 
 def test_mdm_without_fleet_servers_is_managed_but_not_judged():
     record = darwin_record(fs.mdm_fact('disagrees'), None, ntp_hosts=[])
-    mdm = fr.host_entry('mac', record)['mdm']
+    mdm = fhost.host_entry('mac', record)['mdm']
     assert (mdm['state'], mdm['agrees'], mdm['fleet_servers'], mdm['fleet_servers_source']) == ('managed', None, [], None)
 
 
@@ -463,7 +470,7 @@ def test_mdm_against_measured_servers_when_the_record_has_no_time_servers():
     # An older record (no time_servers): the NTP servers clock_facts measured against are the fleet's.
     record = darwin_record(fs.mdm_fact('disagrees'), None, ntp_hosts=['time.apple.com', 'ntp.corp.example'])
     record.pop('time_servers')
-    mdm = fr.host_entry('mac', record)['mdm']
+    mdm = fhost.host_entry('mac', record)['mdm']
     assert (mdm['state'], mdm['agrees'], mdm['fleet_servers_source']) == ('managed_agrees', True, 'measured')
 
 
@@ -482,11 +489,11 @@ def test_mdm_summary_counts_each_state_and_names_the_disagreeing_hosts():
     assert summary['mdm'] == {'managed_disagrees': 1, 'unreadable': 1, 'managed': 0, 'managed_agrees': 1, 'unmanaged': 1}
     assert summary['mdm_disagrees'] == [{'host': 'agent-0008', 'time_server': 'time.apple.com',
                                          'fleet_servers': ['ntp.corp.example', 'time.apple.com']}]
-    assert document(0)['summary']['mdm'] == dict((s, 0) for s in fr.MDM_STATES)
+    assert document(0)['summary']['mdm'] == dict((s, 0) for s in fhost.MDM_STATES)
 
 
 def test_csv_has_the_managed_columns():
-    rows = dict((r['host'], r) for r in csv.DictReader(io.StringIO(fr.render_csv(document(48)))))
+    rows = dict((r['host'], r) for r in csv.DictReader(io.StringIO(fcsv.render_csv(document(48)))))
     columns = ('mdm_state', 'mdm_managed', 'mdm_time_server', 'mdm_time_zone', 'mdm_agrees', 'fleet_time_servers',
                'fleet_time_servers_source', 'mdm_source')
     assert dict((k, rows['agent-0008'][k]) for k in columns) == {
@@ -501,7 +508,7 @@ def test_csv_has_the_managed_columns():
 
 
 def test_prometheus_has_the_managed_gauges():
-    samples = parse_metrics(fr.render_prometheus(document(48)))
+    samples = parse_metrics(fprom.render_prometheus(document(48)))
     assert samples[('gotime_fleet_mdm_hosts', frozenset({('state', 'managed_disagrees')}))] == 1
     assert samples[('gotime_fleet_mdm_hosts', frozenset({('state', 'managed')}))] == 0
     assert samples[('gotime_host_mdm_managed', frozenset({('host', 'agent-0008')}))] == 1
@@ -538,7 +545,7 @@ def test_hostile_mdm_values_are_safe_in_every_output():
                'time_zone': '<script>alert(1)</script>\n# TYPE x gauge', 'source': '@osascript\u202e', 'reason': None}
     hostile['servers'] = [hostile['time_server']]
     doc = fr.build({'mac': darwin_record(hostile, ['ntp.corp.example'])}, generated_at=GENERATED_AT)
-    texts = {'json': fr.render_json(doc), 'csv': fr.render_csv(doc), 'prom': fr.render_prometheus(doc), 'html': fh.render_html(doc)}
+    texts = {'json': fjson.render_json(doc), 'csv': fcsv.render_csv(doc), 'prom': fprom.render_prometheus(doc), 'html': fh.render_html(doc)}
     for name, text in texts.items():
         assert [c for c in text if ord(c) < 0x20 and c != '\n' or 0x7f <= ord(c) < 0xa0 or c == '\u202e'] == [], name
     assert json.loads(texts['json'])['hosts'][0]['mdm']['time_server'].endswith(' [cut: %d characters in all]' % len(hostile['time_server']))
@@ -554,21 +561,21 @@ def test_hostile_mdm_values_are_safe_in_every_output():
 
 def jmespath_summaries(hosts):
     import jmespath
-    return dict((name, jmespath.search(query, {'hosts': hosts})) for name, query in fr.SUMMARY_QUERIES.items())
+    return dict((name, jmespath.search(query, {'hosts': hosts})) for name, query in fsum.SUMMARY_QUERIES.items())
 
 
 def test_one_pass_summaries_equal_their_jmespath_definitions():
     doc = document(48, failed_hosts=['agent-0000'])
-    doc['hosts'].append(fr.host_entry('never-seen', None))
+    doc['hosts'].append(fhost.host_entry('never-seen', None))
     # Ties: max_by and min_by keep the first of equal hosts, in report order.
     twin = dict(doc['hosts'][0], host='twin')
     doc['hosts'].insert(1, twin)
-    summary = fr.summarize(doc['hosts'])
+    summary = fsum.summarize(doc['hosts'])
     expected = jmespath_summaries(doc['hosts'])
-    assert dict((name, summary[name]) for name in fr.SUMMARY_QUERIES) == expected
+    assert dict((name, summary[name]) for name in fsum.SUMMARY_QUERIES) == expected
     assert expected['worst_offset']['host'] == doc['hosts'][0]['host'] and expected['beyond_threshold']
-    assert fr.summarize([]) == dict(jmespath_summaries([]), origins=fr.summarize_records([])['origins'], recorders={}, stale=[],
-                                    mdm=dict((s, 0) for s in fr.MDM_STATES), mdm_disagrees=[])
+    assert fsum.summarize([]) == dict(jmespath_summaries([]), origins=fsum.summarize_records([])['origins'], recorders={}, stale=[],
+                                      mdm=dict((s, 0) for s in fhost.MDM_STATES), mdm_disagrees=[])
 
 
 def test_host_entry_reads_tagged_and_odd_values_as_plain_data():
@@ -579,7 +586,7 @@ def test_host_entry_reads_tagged_and_odd_values_as_plain_data():
     class TaggedDict(dict):
         pass
 
-    record = fr.make_record(fs.clock_result(8, 'ok_darwin'), fs.go_result('ok_insecure'), time_servers=['ntp.corp.example'])
+    record = frec.make_record(fs.clock_result(8, 'ok_darwin'), fs.go_result('ok_insecure'), time_servers=['ntp.corp.example'])
     plain = json.loads(json.dumps(record))
     clock = record['clock']
     clock['reason'] = Tagged(clock['reason'])
@@ -588,9 +595,9 @@ def test_host_entry_reads_tagged_and_odd_values_as_plain_data():
     clock['host_sync']['launchd_sync']['offset'] = float('nan')
     record['go']['env'] = TaggedDict(dict((k, Tagged(v)) for k, v in record['go']['env'].items()))
     record['origin'] = TaggedDict(record['origin'], recorder=Tagged(record['origin']['recorder']))
-    tagged = fr.host_entry('mac', TaggedDict(record), now=0)
+    tagged = fhost.host_entry('mac', TaggedDict(record), now=0)
     plain['clock']['host_sync']['launchd_sync']['offset'] = None
-    assert tagged == fr.host_entry('mac', plain, now=0)
+    assert tagged == fhost.host_entry('mac', plain, now=0)
 
     def kinds(value):
         if isinstance(value, dict):
@@ -608,8 +615,8 @@ def test_json_renderer_is_the_standard_encoding_of_the_safe_document():
     odd = {'b': [], 'a': {}, 'é\u202e': ['x\x1b', 1.5e-07, -0.0, 10 ** 20, True, None, {'z': {'y': [[]]}}], 'c\x01': 1, 'c\\x01': 2,
            'long': 'L' * 5000}
     for data in (doc, odd, [], {}, 'plain', 3):
-        assert fr.render_json(data) == json.dumps(_display_text.strings_in(data), indent=2, sort_keys=True, ensure_ascii=False,
-                                                  allow_nan=False) + '\n'
+        assert fjson.render_json(data) == json.dumps(_display_text.strings_in(data), indent=2, sort_keys=True, ensure_ascii=False,
+                                                     allow_nan=False) + '\n'
     for bad in ({'x': float('nan')}, [float('inf')]):
         with pytest.raises(ValueError):
-            fr.render_json(bad)
+            fjson.render_json(bad)

