@@ -13,6 +13,7 @@ never copied whole: each part is picked as plain data."""
 import time
 
 from ansible_collections.cifleet.gotime.plugins.module_utils._clock import VERDICTS
+from ansible_collections.cifleet.gotime.plugins.module_utils._host_sync_launchd import LAUNCHD_KEYS
 from ansible_collections.cifleet.gotime.plugins.module_utils._host_sync_mdm import mdm_decision
 from ansible_collections.cifleet.gotime.plugins.module_utils._utc_time import parse_time
 from ansible_collections.cifleet.gotime.plugins.plugin_utils._fleet_report_record import ORIGIN_MODES, plain_data
@@ -30,7 +31,8 @@ GO_POSTURE_KEYS = ('GOVERSION', 'GOPROXY', 'GOSUMDB', 'GOPRIVATE', 'GONOPROXY', 
 CLOCK_KEYS = ('checked_at', 'platform', 'verdict', 'reason', 'offset', 'error_bound', 'offset_source', 'max_offset')
 SERVER_KEYS = ('host', 'port', 'address', 'status', 'offset', 'delay', 'stratum', 'leap', 'ref_id', 'root_distance', 'error')
 HOST_SYNC_KEYS = ('daemon', 'network_time_enabled', 'servers', 'synchronized', 'offset', 'launchd_sync', 'errors')
-LAUNCHD_SYNC_KEYS = ('time', 'offset', 'action', 'server', 'error', 'threshold')
+# the report keeps the status keys every launchd status has (gotime-clock's added ones are optional)
+LAUNCHD_SYNC_KEYS = LAUNCHD_KEYS
 HTTPS_RESULT_KEYS = ('url', 'status', 'offset', 'round_trip', 'date', 'error')
 HTTPS_ESTIMATE_KEYS = ('offset', 'error_bound', 'resolution', 'spread', 'count')
 MDM_KEYS = ('managed', 'time_server', 'servers', 'time_zone', 'source', 'reason')

@@ -95,7 +95,8 @@ def test_dead_servers_bounded_in_time(lab):
                                                'https_date_urls': [], 'host_sync': False})
     elapsed = time.monotonic() - started
     fact = result['ansible_facts']['gotime_clock']
-    assert elapsed < 2.0, elapsed
+    # asked at once: about one ntp_timeout in all; one after another would take at least 4 s
+    assert elapsed < 3.5, elapsed
     assert [s['status'] for s in fact['ntp']['servers']] == ['timeout'] * 4
     assert fact['verdict'] == 'no_time_source'
     assert not result.get('failed')
