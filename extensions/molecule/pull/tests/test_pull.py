@@ -5,7 +5,8 @@ import os
 
 import yaml
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+# the checkout, four directories above extensions/molecule/pull/tests
+ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', '..'))
 EXAMPLE = os.path.join(ROOT, 'examples', 'pull')
 STATE_DIR = '/var/lib/cifleet-gotime-pull'
 CHECKOUT = STATE_DIR + '/ops'
