@@ -11,10 +11,10 @@ import os
 import socket
 
 from ansible.errors import AnsibleActionFail
-from ansible.plugins.action import ActionBase
 
-from ansible_collections.cifleet.gotime.plugins.module_utils._fleet_record_spec import ARGUMENT_SPEC
+from ansible_collections.cifleet.gotime.plugins.module_utils import _fleet_record_spec
 from ansible_collections.cifleet.gotime.plugins.plugin_utils import _fact_cache
+from ansible_collections.cifleet.gotime.plugins.plugin_utils._controller_action import ControllerAction
 
 # Inventory names of "this machine": an agent that pulls records under its own host name instead.
 LOCAL_NAMES = ('localhost', '127.0.0.1', '::1')
@@ -52,16 +52,14 @@ def flush_spool(spool_dir, spool, cache, fact):
     return sent
 
 
-class ActionModule(ActionBase):
+class ActionModule(ControllerAction):
 
-    TRANSFERS_FILES = False
-    _requires_connection = False
+    ARGUMENT_SPEC = _fleet_record_spec.ARGUMENT_SPEC
 
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
-        result = super(ActionModule, self).run(tmp, task_vars)
+        result, args = self.start(tmp, task_vars)
         del tmp
-        dummy, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         name = args['name'] or str(task_vars.get('inventory_hostname') or '')
         if not name or name in LOCAL_NAMES:
             name = socket.gethostname()

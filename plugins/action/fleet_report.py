@@ -14,25 +14,23 @@ import functools
 import gc
 
 from ansible.errors import AnsibleActionFail
-from ansible.plugins.action import ActionBase
 
-from ansible_collections.cifleet.gotime.plugins.module_utils._fleet_report_spec import ARGUMENT_SPEC
+from ansible_collections.cifleet.gotime.plugins.module_utils import _fleet_report_spec
 from ansible_collections.cifleet.gotime.plugins.plugin_utils import _fact_cache
+from ansible_collections.cifleet.gotime.plugins.plugin_utils._controller_action import ControllerAction
 from ansible_collections.cifleet.gotime.plugins.plugin_utils import _fleet_report
 from ansible_collections.cifleet.gotime.plugins.plugin_utils import _fleet_report_files
 from ansible_collections.cifleet.gotime.plugins.plugin_utils import _fleet_report_html
 
 
-class ActionModule(ActionBase):
+class ActionModule(ControllerAction):
 
-    TRANSFERS_FILES = False
-    _requires_connection = False
+    ARGUMENT_SPEC = _fleet_report_spec.ARGUMENT_SPEC
 
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
-        result = super(ActionModule, self).run(tmp, task_vars)
+        result, args = self.start(tmp, task_vars)
         del tmp
-        dummy, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         collecting = gc.isenabled()
         # Reading and building make millions of objects and no cycles: the cycle collector would only rescan them.
         gc.disable()

@@ -129,14 +129,12 @@ spooled:
   elements: str
 '''
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.cifleet.gotime.plugins.module_utils._controller_action import refuse_on_target
 from ansible_collections.cifleet.gotime.plugins.module_utils._fleet_record_spec import ARGUMENT_SPEC
 
 
 def main():
-    # The work happens in the action plugin on the controller; reaching the module means it was bypassed.
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    module.fail_json(msg='cifleet.gotime.fleet_record runs on the controller as an action plugin; call it by its FQCN from a play')
+    refuse_on_target('fleet_record', ARGUMENT_SPEC)
 
 
 if __name__ == '__main__':
