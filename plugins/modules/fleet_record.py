@@ -27,22 +27,11 @@ author:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
+  - cifleet.gotime.controller_action
 attributes:
-  action:
-    support: full
-    details: The action plugin does all the work, on the controller.
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
   check_mode:
     support: full
     details: In check mode nothing is written or sent; the result says what would be.
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
-    details: Runs on the controller.
 options:
   record:
     description: The record, from P(cifleet.gotime.fleet_report_record#filter) (with C(origin=pull) on an agent).

@@ -24,22 +24,11 @@ author:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
+  - cifleet.gotime.controller_action
 attributes:
-  action:
-    support: full
-    details: The action plugin does all the work, on the controller.
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
   check_mode:
     support: full
     details: In check mode nothing is written; changed says whether a file would change.
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
-    details: Runs on the controller.
 options:
   dest:
     description: Directory on the controller for the report files; created (with its parents) when missing.
