@@ -13,9 +13,8 @@ LABCTL = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))
 def lab(tmp_path_factory):
     """The full lab, started once per session; a dict as written to its state file."""
     from lab import ntp_lab
-    missing = ntp_lab.missing_tools()
-    if missing:
-        pytest.fail('the lab cannot run: %s; run `make setup-test` as root' % missing)
+    from support.lab_checks import require_lab
+    require_lab(ntp_lab.missing_tools())
     state = str(tmp_path_factory.mktemp('lab') / 'lab.json')
     subprocess.run([sys.executable, LABCTL, 'start', '--state', state], check=True)
     try:

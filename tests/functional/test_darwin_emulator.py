@@ -19,6 +19,7 @@ import time
 
 import pytest
 
+from support.lab_checks import require_lab
 from lab import ntp_lab, other_user
 
 TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -73,9 +74,7 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason='the emulated launchd 
 
 @pytest.fixture(scope='module')
 def ntp_server():
-    missing = ntp_lab.missing_tools()
-    if missing:
-        pytest.fail('the lab cannot run: %s' % missing)
+    require_lab(ntp_lab.missing_tools())
     with ntp_lab.ChronyServer() as server:
         yield server
 
@@ -83,9 +82,8 @@ def ntp_server():
 @pytest.fixture(scope='module')
 def emulator_copy():
     """The emulator as another user runs it: a private copy that user can read (other_user)."""
-    copy = other_user.readable_copy(EMULATOR)
-    yield copy
-    shutil.rmtree(os.path.dirname(copy))
+    with other_user.readable(EMULATOR) as copy:
+        yield copy
 
 
 @pytest.fixture

@@ -69,9 +69,8 @@ def lab():
 @pytest.fixture(scope='module')
 def script():
     """gotime-clock as nobody runs it: a copy that user can read."""
-    copy = other_user.readable_copy(GUARD)
-    yield copy
-    shutil.rmtree(os.path.dirname(copy))
+    with other_user.readable(GUARD) as copy:
+        yield copy
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ import sys
 
 import pytest
 
+from support.lab_checks import require_lab
 from lab import ntp_lab, tls_lab
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -51,9 +52,7 @@ def read_skew(root):
 
 @pytest.fixture(scope='module')
 def macs(tmp_path_factory):
-    missing = ntp_lab.missing_tools(skewed=False)
-    if missing:
-        pytest.fail('the lab cannot run: %s; run `make setup-test` as root' % missing)
+    require_lab(ntp_lab.missing_tools(skewed=False))
     work = tmp_path_factory.mktemp('emulated-macs')
     tools = work / 'bin'
     tools.mkdir()

@@ -17,6 +17,8 @@ import sys
 import pytest
 
 from support.ansible_env import ansible_env as support_env
+from support.lab_checks import require_lab
+from support.report_doc import without_render_time
 
 from lab import fleet_lab, ntp_lab, redis_lab
 
@@ -85,31 +87,19 @@ def write_json(path, data):
 
 def comparable(doc):
     """What two renders of the same records share: all but the render time and what follows from it."""
-    doc = json.loads(json.dumps(doc))
-    doc.pop('generated_at')
-    doc['summary'].pop('stale')
-    doc['source'].pop('inventory_only_hosts', None)
-    for entry in doc['hosts']:
-        if entry['record']:
-            entry['record'].pop('age')
-            entry['record'].pop('stale')
-    return doc
+    return without_render_time(doc, source=('inventory_only_hosts',))
 
 
 @pytest.fixture(scope='module')
 def redis():
-    missing = redis_lab.missing_tools()
-    if missing:
-        pytest.fail('%s; run `make setup-test` as root' % missing)
+    require_lab(redis_lab.missing_tools())
     with redis_lab.RedisServer() as server:
         yield server
 
 
 @pytest.fixture(scope='module')
 def fleet(tmp_path_factory):
-    missing = ntp_lab.missing_tools()
-    if missing:
-        pytest.fail('the lab cannot run: %s; run `make setup-test` as root' % missing)
+    require_lab(ntp_lab.missing_tools())
     with fleet_lab.FleetLab(str(tmp_path_factory.mktemp('fleet-lab')), HOSTS, python=sys.executable) as lab:
         yield lab
 

@@ -23,6 +23,7 @@ import pytest
 from ansible_collections.cifleet.gotime.plugins.module_utils import _display_text as dt
 from cryptography.x509.oid import NameOID
 
+from support.lab_checks import require_lab
 from lab import ntp_lab, tls_lab
 from test_report import OUTPUTS, ansible_env, chromium, console_lines, run_report
 
@@ -86,9 +87,7 @@ def payloads(canary):
 
 @pytest.fixture(scope='module')
 def hostile(tmp_path_factory):
-    missing = ntp_lab.missing_tools(skewed=False)
-    if missing:
-        pytest.fail('the lab cannot run: %s; run `make setup-test` as root' % missing)
+    require_lab(ntp_lab.missing_tools(skewed=False))
     work = tmp_path_factory.mktemp('hostile')
     canary = Canary()
     p = payloads(canary.url)

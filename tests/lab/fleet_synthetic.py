@@ -166,6 +166,22 @@ def clock_result(index, kind):
     return {'changed': False, 'ansible_facts': {'gotime_clock': clock_fact(index, kind)}}
 
 
+def tampered_clock_result():
+    """clock_facts' result as a job that owns the agent's Python could forge it: raw escapes, formulas, HTML,
+    long text, wrong types, in the clock, host_sync, MDM and certificate values."""
+    esc = '\x1b'
+    result = clock_result(8, 'ok_darwin')
+    clock = result['ansible_facts']['gotime_clock']
+    clock.update(reason='=HYPERLINK("http://x/")' + esc + '[2J\u202e' + 'R' * 3000, platform='Darwin' + esc + ']0;t\x07',
+                 offset='1 2\ninjected_metric 1', max_offset=float('nan'))
+    clock['host_sync'].update(daemon='@evil\u009b"\n# TYPE x gauge')
+    clock['host_sync']['launchd_sync'].update(error='-cmd|' + esc + '[31m', action='none"} 1\ninjected 1 #')
+    clock['host_sync']['mdm'] = {'managed': True, 'time_server': '+cmd|"/c calc"!A1<b>' + esc, 'servers': ['+cmd|"/c calc"!A1<b>' + esc],
+                                 'time_zone': '<script>alert(1)</script>', 'source': '@osascript\u202e', 'reason': None}
+    clock['certificates'][0].update(subject='<script>alert(1)</script>' + esc, seconds_until_expiry='soon')
+    return result
+
+
 def host_name(index):
     return 'agent-%04d' % index
 

@@ -9,6 +9,7 @@ readable_copy(), started by argv() with an interpreter from python_for().
     copy = other_user.readable_copy(EMULATOR)
     subprocess.run(other_user.argv(65534, [other_user.python_for(65534), copy, 'sntp', ...]))
 """
+import contextlib
 import functools
 import os
 import shutil
@@ -57,6 +58,16 @@ def readable_copy(source, directory=None):
     shutil.copyfile(source, target)
     os.chmod(target, 0o755 if os.stat(source).st_mode & stat.S_IXUSR else 0o644)
     return target
+
+
+@contextlib.contextmanager
+def readable(source):
+    """readable_copy(source) in a new shared_dir, removed with the directory on exit."""
+    copy = readable_copy(source)
+    try:
+        yield copy
+    finally:
+        shutil.rmtree(os.path.dirname(copy))
 
 
 def argv(uid, command):

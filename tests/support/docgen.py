@@ -37,6 +37,20 @@ def read_yaml(path):
         return yaml.safe_load(handle)
 
 
+def yaml_strings(value, keys=False):
+    """Every string of loaded YAML, depth first (with keys=True, mapping keys too)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if keys:
+                yield key
+            yield from yaml_strings(item, keys)
+    elif isinstance(value, list):
+        for item in value:
+            yield from yaml_strings(item, keys)
+    elif isinstance(value, str):
+        yield value
+
+
 def markup(text):
     """One description (a string or a list of paragraphs) as one line of Markdown."""
     if isinstance(text, list):

@@ -245,18 +245,6 @@ def test_troubleshooting_lists_the_myth(myth):
 MODULE_DOCS = sorted(glob.glob(os.path.join(docgen.ROOT, 'plugins', 'modules', '*.py')))
 
 
-def doc_strings(value):
-    """Every string of a loaded DOCUMENTATION or RETURN block."""
-    if isinstance(value, dict):
-        for item in value.values():
-            yield from doc_strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from doc_strings(item)
-    elif isinstance(value, str):
-        yield value
-
-
 @pytest.mark.parametrize('path', MODULE_DOCS, ids=lambda path: os.path.relpath(path, docgen.ROOT))
 def test_module_docs_make_no_false_claim(path):
     name = os.path.splitext(os.path.basename(path))[0]
@@ -266,7 +254,7 @@ def test_module_docs_make_no_false_claim(path):
             documented = docgen.module_documentation(name, part)
         except ValueError:
             continue
-        for text in doc_strings(documented):
+        for text in docgen.yaml_strings(documented):
             claims.extend(false_claims(text))
     assert claims == []
 

