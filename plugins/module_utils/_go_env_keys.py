@@ -28,7 +28,7 @@ READ_ONLY_KEYS = frozenset(('GOEXE', 'GOGCCFLAGS', 'GOHOSTARCH', 'GOHOSTOS', 'GO
                             'GOVERSION'))
 # Telemetry keys: unknown to go env before Go 1.23; Go 1.23 lists them in go env -json but go env -w calls them
 # "unknown go command variable"; Go 1.24 added them to checkEnvWrite's "cannot be modified" (recorded: Debian's
-# go1.19.8, go1.23.5, go1.24.4). `go telemetry off|local|on` (Go 1.23+) sets the mode.
+# go1.19.8, go1.21.13, go1.22.12, go1.23.5, go1.24.4). `go telemetry off|local|on` (Go 1.23+) sets the mode.
 TELEMETRY_KEYS = frozenset(('GOTELEMETRY', 'GOTELEMETRYDIR'))
 TELEMETRY_LISTED_SINCE = (1, 23)
 TELEMETRY_READ_ONLY_SINCE = (1, 24)
@@ -67,7 +67,8 @@ DERIVED_DEFAULTS.update((key, (since, 'GOARCH (go env reports %s only on %s)' % 
                                'cmd/go/internal/cfg/cfg.go GetArchEnv')) for key, arch, since in _ARCH_KEYS)
 DERIVED_DEFAULTS['GOARM'] = ((1, 13), 'GOARCH (reported only on arm) and GOOS (7 on android since Go 1.21)',
                              'cmd/go/internal/cfg/cfg.go GetArchEnv, internal/buildcfg goarm')
-# GODEBUG: go env -w calls it an unknown variable before Go 1.23, which names it with GOENV in checkEnvWrite.
+# GODEBUG: go env -w calls it an unknown variable before Go 1.23 (recorded: go1.19.8, go1.21.13, go1.22.12), which
+# names it with GOENV in checkEnvWrite.
 GODEBUG_OS_ONLY_SINCE = (1, 23)
 # The -insecure flag of go get, removed in Go 1.17 (cmd/go/internal/modget/get.go); from then on go get fails with:
 INSECURE_FLAG_REMOVED = (1, 17)
