@@ -14,24 +14,19 @@ DEFAULT = None  # expected port: the option's default
 # ---------------------------------------------------------------------------
 # parse
 
-ACCEPTS = [
-    ('time.apple.com', ('time.apple.com', DEFAULT)),
-    ('sum.golang.org', ('sum.golang.org', DEFAULT)),
-    ('time.apple.com.', ('time.apple.com.', DEFAULT)),
+# Entries that are a host alone, with the option's default port: a name, an IPv4 address, or a bare IPv6
+# address (more than one colon is unambiguous, even when it ends in :443).
+HOSTS_ALONE = ['time.apple.com', 'sum.golang.org', 'time.apple.com.', '127.0.0.1',
+               '::1', '2001:db8::1', '2001:db8::1:443', 'fe80::1%en0']
+ACCEPTS = [(entry, (entry, DEFAULT)) for entry in HOSTS_ALONE] + [
     ('proxy.golang.org.:443', ('proxy.golang.org.', 443)),
     ('time.apple.com:4123', ('time.apple.com', 4123)),
     ('goproxy.corp.example:8443', ('goproxy.corp.example', 8443)),
     ('ntp_1.corp.example:1', ('ntp_1.corp.example', 1)),
     ('b\u00fccher.example:65535', ('b\u00fccher.example', 65535)),
     ('localhost:65535', ('localhost', 65535)),
-    ('127.0.0.1', ('127.0.0.1', DEFAULT)),
     ('127.0.0.1:1', ('127.0.0.1', 1)),
     ('127.0.0.3:123', ('127.0.0.3', 123)),
-    # A bare IPv6 address (more than one colon) is unambiguous: it takes the default port.
-    ('::1', ('::1', DEFAULT)),
-    ('2001:db8::1', ('2001:db8::1', DEFAULT)),
-    ('2001:db8::1:443', ('2001:db8::1:443', DEFAULT)),
-    ('fe80::1%en0', ('fe80::1%en0', DEFAULT)),
     ('[::1]', ('::1', DEFAULT)),
     ('[::1]:11123', ('::1', 11123)),
     ('[2001:db8::1]:123', ('2001:db8::1', 123)),
