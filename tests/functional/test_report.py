@@ -6,7 +6,6 @@ plus one unreachable (ssh to a closed port) and one failing (no python) host per
 verdict and every collection status appears. Nothing steps or slews this machine's clock.
 """
 import csv
-import html.parser
 import json
 import os
 import re
@@ -19,6 +18,7 @@ import jsonschema
 import pytest
 
 from support.ansible_env import ansible_env as support_env
+from support.html_page import Page
 from support.lab_checks import require_lab
 from support.report_doc import without_render_time
 
@@ -184,23 +184,6 @@ def console_lines(stderr):
     return [line for line in stderr.splitlines() if ':CONSOLE' in line]
 
 
-class Dom(html.parser.HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.tags = []
-        self._stack = []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs), tuple(self._stack)))
-        if tag not in ('meta', 'br', 'line', 'rect', 'col'):
-            self._stack.append((tag, dict(attrs).get('id')))
-
-    def handle_endtag(self, tag):
-        while self._stack:
-            if self._stack.pop()[0] == tag:
-                break
-
-
 def test_console_check_catches_a_script_error(tmp_path):
     # The check below is only as good as its detector: a page with an error must be caught.
     bad = tmp_path / 'bad.html'
@@ -222,8 +205,7 @@ def test_html_loads_in_headless_chromium(live, tmp_path):
     proc = chromium(str(tmp_path / 'profile-dom'), url, '--enable-logging=stderr', '--v=0', '--dump-dom')
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert console_lines(proc.stderr) == []
-    dom = Dom()
-    dom.feed(proc.stdout)
+    dom = Page(proc.stdout)
     svgs = [attrs for tag, attrs, dummy in dom.tags if tag == 'svg']
     assert [a.get('id') for a in svgs] == ['offset-chart']
     chart_rows = [a['data-host'] for tag, a, dummy in dom.tags if tag == 'g' and a.get('class') == 'chart-row']

@@ -8,7 +8,7 @@ file and quotes it on stderr). Real parts: chronyd, TLS servers presenting craft
 Debian's Go, headless Chromium, promtool.
 """
 import csv
-import html.parser
+import html
 import http.server
 import json
 import os
@@ -23,6 +23,7 @@ import pytest
 from ansible_collections.cifleet.gotime.plugins.module_utils import _display_text as dt
 from cryptography.x509.oid import NameOID
 
+from support.html_page import Page
 from support.lab_checks import require_lab
 from lab import ntp_lab, tls_lab
 from test_report import OUTPUTS, ansible_env, chromium, console_lines, run_report
@@ -265,15 +266,6 @@ def test_promtool_accepts_the_metrics(hostile):
     assert 'gotime_sync_job_last_success{action="failed",host="%s"} 0' % HOST in hostile['texts']['fleet-report.prom']
 
 
-class Tags(html.parser.HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.tags = []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs)))
-
-
 def test_the_detectors_catch_a_page_that_runs_and_fetches(hostile, tmp_path):
     # The same payloads unescaped: script runs and the canary is hit, so the next test can fail.
     p = hostile['payloads']
@@ -292,11 +284,10 @@ def test_html_stays_inert_in_headless_chromium(hostile, tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert console_lines(proc.stderr) == []
     assert hostile['canary'].requests == before  # nothing fetched
-    dom = Tags()
-    dom.feed(proc.stdout)
-    tags = set(tag for tag, attrs in dom.tags)
+    dom = Page(proc.stdout)
+    tags = set(tag for tag, dummy, dummy in dom.tags)
     assert not tags & {'script', 'img', 'iframe', 'link', 'object', 'embed'}, tags
-    assert [a.get('id') for tag, a in dom.tags if tag == 'svg'] == ['offset-chart']
-    assert [(tag, name) for tag, attrs in dom.tags for name in attrs if name.startswith('on')] == []
+    assert [a.get('id') for tag, a, dummy in dom.tags if tag == 'svg'] == ['offset-chart']
+    assert [(tag, name) for tag, attrs, dummy in dom.tags for name in attrs if name.startswith('on')] == []
     # The payloads are on the page as text.
     assert hostile['payloads']['script'] in html.unescape(proc.stdout)
