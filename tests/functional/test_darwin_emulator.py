@@ -19,7 +19,7 @@ import time
 
 import pytest
 
-from support.lab_checks import require_lab
+from support.lab_checks import running
 from lab import ntp_lab, other_user
 
 TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -74,9 +74,7 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason='the emulated launchd 
 
 @pytest.fixture(scope='module')
 def ntp_server():
-    require_lab(ntp_lab.missing_tools())
-    with ntp_lab.ChronyServer() as server:
-        yield server
+    yield from running(ntp_lab.missing_tools(), ntp_lab.ChronyServer)
 
 
 @pytest.fixture(scope='module')

@@ -19,7 +19,7 @@ import pytest
 
 from support.ansible_env import ansible_env as support_env
 from support.html_page import Page
-from support.lab_checks import require_lab
+from support.lab_checks import running
 from support.report_doc import without_render_time
 
 from lab import fleet_lab, fleet_synthetic, ntp_lab
@@ -59,9 +59,8 @@ def validator():
 
 @pytest.fixture(scope='module')
 def fleet(tmp_path_factory):
-    require_lab(ntp_lab.missing_tools())
-    with fleet_lab.FleetLab(str(tmp_path_factory.mktemp('fleet-lab')), HOSTS, python=sys.executable) as lab:
-        yield lab
+    yield from running(ntp_lab.missing_tools(), fleet_lab.FleetLab, str(tmp_path_factory.mktemp('fleet-lab')), HOSTS,
+                       python=sys.executable)
 
 
 @pytest.fixture(scope='module')

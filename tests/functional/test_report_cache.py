@@ -17,7 +17,7 @@ import sys
 import pytest
 
 from support.ansible_env import ansible_env as support_env
-from support.lab_checks import require_lab
+from support.lab_checks import running
 from support.report_doc import without_render_time
 
 from lab import fleet_lab, ntp_lab, redis_lab
@@ -92,16 +92,13 @@ def comparable(doc):
 
 @pytest.fixture(scope='module')
 def redis():
-    require_lab(redis_lab.missing_tools())
-    with redis_lab.RedisServer() as server:
-        yield server
+    yield from running(redis_lab.missing_tools(), redis_lab.RedisServer)
 
 
 @pytest.fixture(scope='module')
 def fleet(tmp_path_factory):
-    require_lab(ntp_lab.missing_tools())
-    with fleet_lab.FleetLab(str(tmp_path_factory.mktemp('fleet-lab')), HOSTS, python=sys.executable) as lab:
-        yield lab
+    yield from running(ntp_lab.missing_tools(), fleet_lab.FleetLab, str(tmp_path_factory.mktemp('fleet-lab')), HOSTS,
+                       python=sys.executable)
 
 
 def agent_inventory(path, fleet, name='localhost'):
