@@ -188,6 +188,42 @@ def same_file(a, b):
     return [a['stat'].get(k) for k in keys] == [b['stat'].get(k) for k in keys]
 
 
+# The four steps of one call, (step, check mode): registered and tagged <name>_<step>.
+FOUR_STEPS = (('check', True), ('apply', False), ('again', False), ('check2', True))
+
+
+def four_steps(name, env_file, stats, **args):
+    """go_env with args in check mode, applied, applied again, in check mode again: registers <name>_check,
+    <name>_apply, <name>_again, <name>_check2 (each tagged so), each followed by a stat of env_file as the
+    next of stats."""
+    tasks = []
+    for (step, check), stat_name in zip(FOUR_STEPS, stats):
+        register = '%s_%s' % (name, step)
+        tasks += [go_env('%s: %s' % (name, step), check=check, tag=register, register=register, **args),
+                  stat_task(env_file, stat_name)]
+    return tasks
+
+
+def assert_untouched(r, lab, register, before, after):
+    """The call registered (and tagged) register changed nothing, left the env file alone (stats before and after)
+    and called go once: go env -json."""
+    assert r[register]['changed'] is False, r[register]
+    assert same_file(r[before], r[after])
+    assert lab.calls_tagged(register) == [['env', '-json']]
+
+
+def assert_four_steps(r, lab, name, stats):
+    """four_steps(name, ..., stats[1:]) with stats[0] taken before: check mode predicts a change and leaves the
+    file alone, apply changes and rewrites it, then both again are untouched."""
+    before, checked, applied, again, checked2 = stats
+    assert r[name + '_check']['changed'] is True, r[name + '_check']
+    assert same_file(r[before], r[checked])
+    assert r[name + '_apply']['changed'] is True, r[name + '_apply']
+    assert r[applied]['stat']['checksum'] != r[checked]['stat']['checksum']
+    assert_untouched(r, lab, name + '_again', applied, again)
+    assert_untouched(r, lab, name + '_check2', again, checked2)
+
+
 @pytest.fixture
 def lab(tmp_path):
     return Lab(tmp_path)
@@ -273,74 +309,35 @@ def test_four_steps_for_settings_and_unset(lab):
                 'GOPRIVATE': '*.corp.example', 'GOFLAGS': '-mod=readonly'}
     unset = ['GOSUMDB', 'GOINSECURE']
     f = lab.env_file
-    tasks = [
-        stat_task(f, 's0'),
-        go_env('settings: check', check=True, register='set_check', go=lab.go, settings=settings),
-        stat_task(f, 's1'),
-        go_env('settings: apply', register='set_apply', go=lab.go, settings=settings),
-        stat_task(f, 's2'),
-        go_env('settings: apply again', tag='set-again', register='set_again', go=lab.go, settings=settings),
-        stat_task(f, 's3'),
-        go_env('settings: check again', check=True, tag='set-check2', register='set_check2', go=lab.go, settings=settings),
-        stat_task(f, 's4'),
-        go_env('unset: check', check=True, register='unset_check', go=lab.go, unset=unset),
-        stat_task(f, 's5'),
-        go_env('unset: apply', register='unset_apply', go=lab.go, unset=unset),
-        stat_task(f, 's6'),
-        go_env('unset: apply again', tag='unset-again', register='unset_again', go=lab.go, unset=unset),
-        stat_task(f, 's7'),
-        go_env('unset: check again', check=True, tag='unset-check2', register='unset_check2', go=lab.go, unset=unset),
-        stat_task(f, 's8'),
-        go_env("a value equal to Go's default", tag='default', register='default', go=lab.go,
-               settings={'GOSUMDB': 'sum.golang.org'}),
-        stat_task(f, 's9'),
-    ]
+    tasks = ([stat_task(f, 's0')] + four_steps('set', f, ['s1', 's2', 's3', 's4'], go=lab.go, settings=settings)
+             + four_steps('unset', f, ['s5', 's6', 's7', 's8'], go=lab.go, unset=unset)
+             + [go_env("a value equal to Go's default", tag='default', register='default', go=lab.go,
+                       settings={'GOSUMDB': 'sum.golang.org'}),
+                stat_task(f, 's9')])
     r, out = lab.play(tasks, diff=True)
 
-    # settings: check mode predicts, writes nothing
-    assert r['set_check']['changed'] is True, out
-    assert r['set_check']['changed_keys'] == ['GOFLAGS', 'GOPRIVATE', 'GOPROXY']
+    assert_four_steps(r, lab, 'set', ['s0', 's1', 's2', 's3', 's4'])
+    # settings: check mode predicts
+    assert r['set_check']['changed_keys'] == ['GOFLAGS', 'GOPRIVATE', 'GOPROXY'], out
     assert r['set_check']['env']['GOPROXY'] == settings['GOPROXY']
     assert r['set_check']['env']['GONOSUMDB'] == '*.corp.example'  # Go's own derivation, from the simulation
     assert r['set_check']['env']['GOENV'] == f
     assert '+GOPRIVATE=*.corp.example' in out
-    assert same_file(r['s0'], r['s1'])
     # apply
-    assert r['set_apply']['changed'] is True
     assert r['set_apply']['changed_keys'] == ['GOFLAGS', 'GOPRIVATE', 'GOPROXY']
     assert r['set_apply']['env']['GOFLAGS'] == '-mod=readonly'
     assert r['set_apply']['env_file'] == f
-    assert r['s2']['stat']['checksum'] != r['s1']['stat']['checksum']
-    # apply again: not changed, the file untouched, exactly one go call
-    assert r['set_again']['changed'] is False
     assert r['set_again']['changed_keys'] == []
-    assert same_file(r['s2'], r['s3'])
-    assert lab.calls_tagged('set-again') == [['env', '-json']]
-    # check again
-    assert r['set_check2']['changed'] is False
-    assert same_file(r['s3'], r['s4'])
-    assert lab.calls_tagged('set-check2') == [['env', '-json']]
 
-    # unset, four steps
-    assert r['unset_check']['changed'] is True
+    # unset
+    assert_four_steps(r, lab, 'unset', ['s4', 's5', 's6', 's7', 's8'])
     assert r['unset_check']['changed_keys'] == ['GOINSECURE', 'GOSUMDB']
     assert r['unset_check']['env']['GOSUMDB'] == 'sum.golang.org'  # Go's default, predicted
-    assert same_file(r['s4'], r['s5'])
-    assert r['unset_apply']['changed'] is True
     assert r['unset_apply']['env']['GOSUMDB'] == 'sum.golang.org'
     assert r['unset_apply']['env']['GOINSECURE'] == ''
-    assert r['s6']['stat']['checksum'] != r['s5']['stat']['checksum']
-    assert r['unset_again']['changed'] is False
-    assert same_file(r['s6'], r['s7'])
-    assert lab.calls_tagged('unset-again') == [['env', '-json']]
-    assert r['unset_check2']['changed'] is False
-    assert same_file(r['s7'], r['s8'])
-    assert lab.calls_tagged('unset-check2') == [['env', '-json']]
 
     # a wanted value equal to Go's default is not written
-    assert r['default']['changed'] is False
-    assert same_file(r['s8'], r['s9'])
-    assert lab.calls_tagged('default') == [['env', '-json']]
+    assert_untouched(r, lab, 'default', 's8', 's9')
 
     # foreign keys survived every step
     with open(f) as fh:
@@ -535,33 +532,22 @@ def test_issue_16_derived_default_converges_in_one_run(lab):
     first = {'GOPRIVATE': 'corp.example'}
     second = {'GOPRIVATE': 'new.example', 'GONOPROXY': 'corp.example'}
     f = lab.env_file
-    r, out = lab.play([
-        go_env('GOPRIVATE', register='first', go=lab.go, settings=first),
-        go_env('both: check mode', check=True, register='check', go=lab.go, settings=second),
-        stat_task(f, 's1'),
-        go_env('both', register='apply', go=lab.go, settings=second),
-        stat_task(f, 's2'),
-        go_env('both again', tag='again', register='again', go=lab.go, settings=second),
-        stat_task(f, 's3'),
-        go_env('both again, check mode', check=True, tag='check2', register='check2', go=lab.go, settings=second),
-    ], diff=True)
+    r, out = lab.play([go_env('GOPRIVATE', register='first', go=lab.go, settings=first), stat_task(f, 's0')]
+                      + four_steps('both', f, ['s1', 's2', 's3', 's4'], go=lab.go, settings=second), diff=True)
     assert r['first']['changed'] is True, out
-    # check mode predicts what the real run does, and changes nothing
-    assert r['check']['changed'] is True and r['check']['changed_keys'] == ['GONOPROXY', 'GOPRIVATE']
-    assert r['check']['env']['GONOPROXY'] == 'corp.example' and r['check']['env']['GONOSUMDB'] == 'new.example'
-    assert r['check']['diff'] == r['apply']['diff']
+    # check mode predicts what the real run does, and changes nothing; the second identical run and check mode
+    # again: unchanged, the file untouched, one go call
+    assert_four_steps(r, lab, 'both', ['s0', 's1', 's2', 's3', 's4'])
+    assert r['both_check']['changed_keys'] == ['GONOPROXY', 'GOPRIVATE']
+    assert r['both_check']['env']['GONOPROXY'] == 'corp.example' and r['both_check']['env']['GONOSUMDB'] == 'new.example'
+    assert r['both_check']['diff'] == r['both_apply']['diff']
     assert '+GONOPROXY=corp.example' in out
     assert r['s1']['stat']['mtime'] < r['s2']['stat']['mtime']
     # one run reaches the declared state: go env GONOPROXY is corp.example
-    assert r['apply']['changed'] is True and r['apply']['changed_keys'] == ['GONOPROXY', 'GOPRIVATE']
+    assert r['both_apply']['changed_keys'] == ['GONOPROXY', 'GOPRIVATE']
     got = subprocess.run([REAL_GO, 'env', 'GONOPROXY', 'GOPRIVATE'], env={'HOME': lab.home, 'PATH': SYSTEM_PATH},
                          capture_output=True, text=True, check=True).stdout.split()
     assert got == ['corp.example', 'new.example']
-    # the second identical run: unchanged, the file untouched, one go call
-    assert r['again']['changed'] is False
-    assert same_file(r['s2'], r['s3'])
-    assert lab.calls_tagged('again') == [['env', '-json']]
-    assert r['check2']['changed'] is False and lab.calls_tagged('check2') == [['env', '-json']]
     with open(f) as fh:
         assert sorted(fh.read().splitlines()) == ['GONOPROXY=corp.example', 'GOPRIVATE=new.example']
 
