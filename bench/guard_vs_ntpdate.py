@@ -35,6 +35,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, 'tests'))
 
+from _figures import write_figures  # noqa: E402  pylint: disable=wrong-import-position
 from lab import ntp_lab  # noqa: E402  pylint: disable=wrong-import-position
 
 GUARD = os.path.join(ROOT, 'roles', 'clock_tool', 'files', 'gotime-clock')
@@ -186,10 +187,7 @@ def main():
                 sock.close()
             for server in reversed(started):
                 server.stop()
-    if args.out:
-        with open(args.out, 'w') as handle:
-            json.dump(figures, handle, indent=2, sort_keys=True)
-            handle.write('\n')
+    write_figures(args.out, figures)
 
 
 if __name__ == '__main__':

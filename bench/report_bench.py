@@ -30,6 +30,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path[:0] = [os.path.join(ROOT, 'tests'), os.path.join(ROOT, '.cache', 'collections')]
 
+from _figures import write_figures  # noqa: E402  pylint: disable=wrong-import-position
 from lab import fleet_synthetic, ntp_lab, tls_lab  # noqa: E402  pylint: disable=wrong-import-position
 from support.ansible_env import ansible_env as support_env  # noqa: E402  pylint: disable=wrong-import-position
 
@@ -226,10 +227,7 @@ def main():
         figures['ratios']['wall_time'], figures['ratios']['tasks_per_host'], figures['ratios']['module_executions_per_host']))
     print('render %d hosts: %.3f s in Python (document + 4 formats, %d bytes); report.yml from the fact cache: %.2f s wall' % (
         args.render_hosts, figures['render']['python_render_seconds_median'], size, figures['render']['report_yml_from_cache_seconds_median']))
-    if args.out:
-        with open(args.out, 'w') as handle:
-            json.dump(figures, handle, indent=2, sort_keys=True)
-            handle.write('\n')
+    write_figures(args.out, figures)
     subprocess.run(['rm', '-rf', workdir], check=False)
     return 0
 

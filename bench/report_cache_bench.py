@@ -29,6 +29,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path[:0] = [os.path.join(ROOT, 'tests'), os.path.join(ROOT, '.cache', 'collections')]
 
+from _figures import write_figures  # noqa: E402  pylint: disable=wrong-import-position
 from lab import fleet_synthetic, redis_lab  # noqa: E402  pylint: disable=wrong-import-position
 from support.ansible_env import ansible_env  # noqa: E402  pylint: disable=wrong-import-position
 
@@ -203,10 +204,7 @@ def main():
         verdict = 'within' if (largest['%s_seconds' % kind] <= TARGET_SECONDS and
                                largest['%s_peak_mib' % kind] * 1048576 <= TARGET_BYTES) else 'OVER'
         print('%s, %d hosts: %s the target (%.0f s, %.0f MiB)' % (kind, largest['hosts'], verdict, TARGET_SECONDS, TARGET_BYTES / 1048576.0))
-    if args.out:
-        with open(args.out, 'w') as handle:
-            json.dump(result, handle, indent=2, sort_keys=True)
-            handle.write('\n')
+    write_figures(args.out, result)
 
 
 if __name__ == '__main__':
