@@ -15,63 +15,66 @@ level (three times slower at 10,000 hosts); one walk both converts and encodes, 
 
 import math
 from json.encoder import encode_basestring
+from itertools import repeat
 from operator import itemgetter
 
 from ansible_collections.cifleet.gotime.plugins.module_utils import _display_text
 
 _FIRST = itemgetter(0)
+_NO_LABEL = repeat('')  # an array's entries carry no label
 
 
 def render_json(doc):
     text = _display_text.text
     keys = {}  # key -> its safe text: a report has few distinct keys
+    labels = {}  # safe key -> '"key": '
     chunks = []
     append = chunks.append
     breaks = ['\n' + '  ' * depth for depth in range(8)]
+
+    def members(value):
+        """An object's entries, sorted by safe key: ('"key": ', value) each."""
+        items = []
+        renamed = False
+        for key, item in value.items():
+            safe = keys.get(key)
+            if safe is None:
+                if key.__class__ is not str:
+                    raise TypeError('fleet report JSON: key %r is not text' % (key,))
+                safe = keys[key] = text(key)
+                labels[safe] = encode_basestring(safe) + ': '
+            renamed = renamed or safe is not key
+            items.append((safe, item))
+        if renamed:  # two keys that read the same once made safe: the last one wins, as in a dict
+            items = list(dict(items).items())
+        items.sort(key=_FIRST)
+        return [(labels[safe], item) for safe, item in items]
+
+    def block(value, depth):
+        """An object or an array, an entry a line: ('"key": ' or no label, value) each."""
+        if value.__class__ is dict:
+            opening, closing, entries = '{', '}', members(value)
+        else:
+            opening, closing, entries = '[', ']', zip(_NO_LABEL, value)
+        if not value:
+            append(opening + closing)
+            return
+        while len(breaks) <= depth + 1:
+            breaks.append('\n' + '  ' * len(breaks))
+        inner = breaks[depth + 1]
+        separator = opening + inner
+        for label, item in entries:
+            append(separator + label)
+            separator = ',' + inner
+            encode(item, depth + 1)
+        append(breaks[depth] + closing)
 
     def encode(value, depth):
         kind = value.__class__
         if kind is str:
             append(encode_basestring(text(value)))
-        elif kind is dict:
-            if not value:
-                append('{}')
-                return
-            while len(breaks) <= depth + 1:
-                breaks.append('\n' + '  ' * len(breaks))
-            items = []
-            renamed = False
-            for key, item in value.items():
-                safe = keys.get(key)
-                if safe is None:
-                    if key.__class__ is not str:
-                        raise TypeError('fleet report JSON: key %r is not text' % (key,))
-                    safe = keys[key] = text(key)
-                renamed = renamed or safe is not key
-                items.append((safe, item))
-            if renamed:  # two keys that read the same once made safe: the last one wins, as in a dict
-                items = list(dict(items).items())
-            items.sort(key=_FIRST)
-            inner = breaks[depth + 1]
-            separator = '{' + inner
-            for key, item in items:
-                append(separator + encode_basestring(key) + ': ')
-                separator = ',' + inner
-                encode(item, depth + 1)
-            append(breaks[depth] + '}')
-        elif kind is list:
-            if not value:
-                append('[]')
-                return
-            while len(breaks) <= depth + 1:
-                breaks.append('\n' + '  ' * len(breaks))
-            inner = breaks[depth + 1]
-            separator = '[' + inner
-            for item in value:
-                append(separator)
-                separator = ',' + inner
-                encode(item, depth + 1)
-            append(breaks[depth] + ']')
+        elif kind is dict or kind is list:
+            block(value, depth)
         elif value is None:
             append('null')
         elif value is True:
