@@ -56,10 +56,7 @@ class ActionModule(ControllerAction):
 
     ARGUMENT_SPEC = _fleet_record_spec.ARGUMENT_SPEC
 
-    def run(self, tmp=None, task_vars=None):
-        task_vars = task_vars or {}
-        result, args = self.start(tmp, task_vars)
-        del tmp
+    def act(self, result, args, task_vars):
         name = args['name'] or str(task_vars.get('inventory_hostname') or '')
         if not name or name in LOCAL_NAMES:
             name = socket.gethostname()

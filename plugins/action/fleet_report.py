@@ -27,10 +27,7 @@ class ActionModule(ControllerAction):
 
     ARGUMENT_SPEC = _fleet_report_spec.ARGUMENT_SPEC
 
-    def run(self, tmp=None, task_vars=None):
-        task_vars = task_vars or {}
-        result, args = self.start(tmp, task_vars)
-        del tmp
+    def act(self, result, args, task_vars):
         collecting = gc.isenabled()
         # Reading and building make millions of objects and no cycles: the cycle collector would only rescan them.
         gc.disable()

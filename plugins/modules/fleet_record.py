@@ -25,13 +25,7 @@ description:
 author:
   - cifleet maintainers (@cifleet)
 extends_documentation_fragment:
-  - ansible.builtin.action_common_attributes
-  - ansible.builtin.action_common_attributes.flow
   - cifleet.gotime.controller_action
-attributes:
-  check_mode:
-    support: full
-    details: In check mode nothing is written or sent; the result says what would be.
 options:
   record:
     description: The record, from P(cifleet.gotime.fleet_report_record#filter) (with C(origin=pull) on an agent).

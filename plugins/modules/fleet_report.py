@@ -22,13 +22,7 @@ description:
 author:
   - cifleet maintainers (@cifleet)
 extends_documentation_fragment:
-  - ansible.builtin.action_common_attributes
-  - ansible.builtin.action_common_attributes.flow
   - cifleet.gotime.controller_action
-attributes:
-  check_mode:
-    support: full
-    details: In check mode nothing is written; changed says whether a file would change.
 options:
   dest:
     description: Directory on the controller for the report files; created (with its parents) when missing.
