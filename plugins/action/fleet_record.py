@@ -57,6 +57,10 @@ class ActionModule(ControllerAction):
     ARGUMENT_SPEC = _fleet_record_spec.ARGUMENT_SPEC
 
     def act(self, result, args, task_vars):
+        try:
+            io_timeout = _fact_cache.io_timeout(args['cache_io_timeout'], 'cache_io_timeout')
+        except ValueError as exc:
+            raise AnsibleActionFail('fleet_record: %s' % exc)
         name = args['name'] or str(task_vars.get('inventory_hostname') or '')
         if not name or name in LOCAL_NAMES:
             name = socket.gethostname()
@@ -75,7 +79,7 @@ class ActionModule(ControllerAction):
 
         error = None
         try:
-            cache = _fact_cache.FactCache(args['cache_plugin'], options)
+            cache = _fact_cache.FactCache(args['cache_plugin'], options, io_timeout)
             result['cache'] = cache.describe()
         except _fact_cache.CacheError as exc:
             cache, error = None, str(exc)

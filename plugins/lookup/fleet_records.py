@@ -38,6 +38,14 @@ options:
   timeout:
     description: The plugin's expiry timeout in seconds (C(_timeout)); V(0) never expires.
     type: int
+  io_timeout:
+    description:
+      - Seconds a Redis cache (C(community.general.redis)) may take to accept the connection, and then to answer each
+        request, a number above V(0); one try each. A server that does not answer in time fails the lookup with the cache
+        named. Not the record expiry O(timeout).
+      - Caches without sockets (C(ansible.builtin.jsonfile)) ignore it.
+    type: raw
+    default: 10
 notes:
   - A cache plugin drops records older than its own timeout; set it to V(0) (or far above the report's max_age) so
     that old records are shown as stale rather than vanishing.
@@ -76,10 +84,14 @@ class LookupModule(LookupBase):
     def run(self, terms, variables=None, **kwargs):
         self.set_options(var_options=variables, direct=kwargs)
         if terms:
-            raise AnsibleLookupError('fleet_records takes no terms, only options (fact, plugin, connection, prefix, timeout)')
+            raise AnsibleLookupError('fleet_records takes no terms, only options (fact, plugin, connection, prefix, timeout, io_timeout)')
         options = dict((name, self.get_option(name)) for name in _fact_cache.CACHE_OPTIONS)
         try:
-            cache = _fact_cache.FactCache(self.get_option('plugin'), options)
+            io_timeout = _fact_cache.io_timeout(self.get_option('io_timeout'), 'io_timeout')
+        except ValueError as exc:
+            raise AnsibleLookupError('fleet_records: %s' % exc)
+        try:
+            cache = _fact_cache.FactCache(self.get_option('plugin'), options, io_timeout)
             records = _fact_cache.read_records(cache, self.get_option('fact'))
         except _fact_cache.CacheError as exc:
             raise AnsibleLookupError('fleet_records: %s' % exc)

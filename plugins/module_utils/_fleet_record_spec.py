@@ -15,6 +15,7 @@ ARGUMENT_SPEC = {
     'cache_connection': {'type': 'str', 'no_log': True},
     'cache_prefix': {'type': 'str'},
     'cache_timeout': {'type': 'int'},
+    'cache_io_timeout': {'type': 'raw', 'default': 10},
     'spool': {'type': 'path'},
     'required': {'type': 'bool', 'default': False},
 }

@@ -21,6 +21,7 @@ ARGUMENT_SPEC = {
         'connection': {'type': 'str', 'no_log': True},
         'prefix': {'type': 'str'},
         'timeout': {'type': 'int'},
+        'io_timeout': {'type': 'raw', 'default': 10},
     }},
     'generated_at': {'type': 'str'},
     'title': {'type': 'str', 'default': 'Fleet clock and Go posture'},

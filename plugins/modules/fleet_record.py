@@ -57,6 +57,15 @@ options:
   cache_timeout:
     description: The plugin's expiry in seconds (C(_timeout)), V(0) never expires; default the plugin's own setting.
     type: int
+  cache_io_timeout:
+    description:
+      - Seconds a Redis cache (C(community.general.redis)) may take to accept the connection, and then to answer each
+        request, a number above V(0); one try each. A server that does not answer in time is a cache failure like any other:
+        the record is spooled (O(spool)) and the task goes on. Not the record expiry O(cache_timeout).
+      - The redis plugin itself sets no socket timeout, so without a bound an address that drops packets, or a server that
+        accepts and never answers, would hold the run forever. Caches without sockets (C(ansible.builtin.jsonfile)) ignore it.
+    type: raw
+    default: 10
   spool:
     description:
       - Directory on the controller (root only, created C(0700)) where a record that could not be written waits for the

@@ -79,6 +79,13 @@ options:
       timeout:
         description: The plugin's expiry in seconds (C(_timeout)).
         type: int
+      io_timeout:
+        description:
+          - Seconds a Redis cache may take to accept the connection, and then to answer each request, a number above V(0);
+            one try each. A server that does not answer in time fails the task with the cache named. Not the expiry O(cache.timeout).
+          - Caches without sockets (C(ansible.builtin.jsonfile)) ignore it.
+        type: raw
+        default: 10
   generated_at:
     description: Report time, UTC ISO 8601; default now (controller clock).
     type: str

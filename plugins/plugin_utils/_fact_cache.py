@@ -11,9 +11,13 @@ Only Ansible's own cache plugins move data (cache_loader: the configured fact_ca
 settings, or a named one such as community.general.redis with options given here). The one shortcut:
 reading many hosts of a Redis cache, the plugin's own connection answers one MGET for many of the
 plugin's keys (FactCache.get_many), decoded as the plugin decodes.
+
+A Redis cache's sockets are bounded (bound_io): community.general.redis sets no socket timeout, so an address
+that drops packets, or a server that accepts and never answers, would hang the task for good.
 """
 
 import json
+import math
 import re
 
 from ansible import constants as C
@@ -28,6 +32,8 @@ MGET_CHUNK = 500
 CACHE_OPTIONS = {'connection': '_uri', 'prefix': '_prefix', 'timeout': '_timeout'}
 # host:port:db:password (optionally tls://) and sentinel "h:p;h:p;db:password": the password is the part to hide.
 _PASSWORD_RES = (re.compile(r'^((?:tls://)?(?:[^:;]+|\[[^]]+\]):\d+:\d+):(.+)$'), re.compile(r'^(.*;\d+):(.+)$'))
+# Seconds a cache's server may take to accept a connection, and to answer each request (options cache_io_timeout, io_timeout).
+DEFAULT_IO_TIMEOUT = 10
 
 
 class CacheError(Exception):
@@ -51,14 +57,68 @@ def mask_connection(connection):
     return connection[:len(connection) - len(password)] + '****' if password else connection
 
 
+def io_timeout(value, option='io_timeout'):
+    """The I/O timeout in seconds from a task or lookup option (a number, or its text from -e); None: the default.
+
+    ValueError names the option and the fix.
+    """
+    if value is None:
+        return float(DEFAULT_IO_TIMEOUT)
+    seconds = None
+    if isinstance(value, str):
+        value = str(value)  # Ansible's tagged text shown as plain text
+        try:
+            seconds = float(value.strip())
+        except ValueError:
+            pass
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = float(value)
+    if seconds is None or not math.isfinite(seconds) or seconds <= 0:
+        raise ValueError('%s must be a number of seconds above 0 (how long the cache server may take to accept a connection '
+                         'or to answer), got %r; for example %s: %d' % (option, value, option, DEFAULT_IO_TIMEOUT))
+    return seconds
+
+
+def _redis_clients(plugin):
+    """The redis-py clients of a community.general.redis plugin: its database and, in sentinel mode, the sentinels."""
+    client = getattr(plugin, '_db', None)
+    pool = getattr(client, 'connection_pool', None)
+    if not isinstance(getattr(pool, 'connection_kwargs', None), dict):
+        return []
+    manager = getattr(pool, 'sentinel_manager', None)
+    return [client] + list(getattr(manager, 'sentinels', None) or [])
+
+
+def bound_io(plugin, seconds):
+    """Bound each socket wait of a Redis cache plugin to seconds, before its first connection; returns seconds, or None
+    for a plugin without sockets of redis-py's (jsonfile, yaml, pickle, memory: nothing to bound).
+
+    Every connection the clients' pools make from now on gets socket_connect_timeout and socket_timeout (a plugin's own
+    shorter one stays: sentinel mode's 0.2 s) and one try: redis-py 6 retries a connect timeout three times with
+    backoff (a listener that never accepts took 13 s at a 1 s timeout, 1 s with one try), as redis-py 4 and 5 did not.
+    """
+    clients = _redis_clients(plugin)
+    for client in clients:
+        kwargs = client.connection_pool.connection_kwargs
+        for name in ('socket_timeout', 'socket_connect_timeout'):
+            if name in kwargs or name == 'socket_timeout':  # a Unix socket connection takes no connect timeout
+                kwargs[name] = seconds if kwargs.get(name) is None else min(kwargs[name], seconds)
+        if 'retry' in kwargs:  # redis-py versions that take a retry policy
+            from redis.backoff import NoBackoff
+            from redis.retry import Retry
+            kwargs['retry'] = Retry(NoBackoff(), 0)
+    return seconds if clients else None
+
+
 class FactCache:
     """One cache plugin instance: plugin None means the configured one (fact_caching / ANSIBLE_CACHE_PLUGIN).
 
     options: connection, prefix, timeout (the plugin's _uri, _prefix, _timeout); an option left out is the
     plugin's own setting (ansible.cfg [defaults] fact_caching_*, ANSIBLE_CACHE_PLUGIN_* environment).
+    io_timeout: seconds for each connect and each answer of a Redis cache (bound_io); None leaves the plugin's sockets as they are.
     """
 
-    def __init__(self, plugin=None, options=None):
+    def __init__(self, plugin=None, options=None, io_timeout=DEFAULT_IO_TIMEOUT):
         self.plugin = str(plugin or C.CACHE_PLUGIN)
         options = dict((k, v) for k, v in (options or {}).items() if v is not None)
         unknown = sorted(set(options) - set(CACHE_OPTIONS))
@@ -73,6 +133,7 @@ class FactCache:
         if self._cache is None:  # ansible-core before 2.17 returns None for an unknown plugin name
             raise CacheError(self._message('cannot be opened', LookupError('no cache plugin of that name')))
         self._raw = getattr(self._cache, '__wrapped__', self._cache)
+        self.io_timeout = bound_io(self._raw, io_timeout) if io_timeout is not None else None
         connection = options.get('connection')
         if connection is None:
             try:
@@ -105,6 +166,8 @@ class FactCache:
 
     def _message(self, what, exc):
         text = '%s: %s' % (type(exc).__name__, exc) if str(exc) else type(exc).__name__
+        if type(exc).__name__ == 'TimeoutError' and getattr(self, 'io_timeout', None):  # redis-py's or the socket's
+            text += '; no answer within the I/O timeout of %g s' % self.io_timeout
         if self._secret:
             text = text.replace(self._secret, '****')
         where = self.describe() if hasattr(self, 'connection') else self.plugin
@@ -200,11 +263,12 @@ def read_records(cache, fact='gotime_report'):
 
 
 def read_cache(options, fact='gotime_report'):
-    """Every record of the fact cache that options name (plugin, connection, prefix, timeout; {} or a None plugin:
-    the configured one) and where they came from: ({host: record}, source)."""
+    """Every record of the fact cache that options name (plugin, connection, prefix, timeout, io_timeout; {} or a None
+    plugin: the configured one) and where they came from: ({host: record}, source). A bad io_timeout: ValueError."""
     if not isinstance(options, dict):
-        raise CacheError('cache must be a dict with plugin, connection, prefix, timeout (each optional)')
-    source = FactCache(options.get('plugin'), dict((k, v) for k, v in options.items() if k != 'plugin'))
+        raise CacheError('cache must be a dict with plugin, connection, prefix, timeout, io_timeout (each optional)')
+    seconds = io_timeout(options.get('io_timeout'), 'cache.io_timeout')
+    source = FactCache(options.get('plugin'), dict((k, v) for k, v in options.items() if k not in ('plugin', 'io_timeout')), seconds)
     records = read_records(source, fact)
     return records, {'kind': 'fact_cache', 'plugin': source.plugin, 'connection': source.connection, 'prefix': source.prefix,
                      'timeout': source.timeout, 'cache_hosts': len(records)}

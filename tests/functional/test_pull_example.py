@@ -164,7 +164,7 @@ def test_every_fleet_variable_is_a_role_option_of_the_right_type():
         assert not result.error_messages, (role, result.error_messages)
     # The record playbook's settings: options of the cifleet.gotime.fleet_record action it passes them to.
     record = dict((name[len('gotime_record_'):], value) for name, value in fleet.items() if name.startswith('gotime_record_'))
-    assert sorted(record) == ['cache_plugin', 'cache_prefix', 'cache_timeout', 'spool']
+    assert sorted(record) == ['cache_io_timeout', 'cache_plugin', 'cache_prefix', 'cache_timeout', 'spool']
     result = ArgumentSpecValidator(ARGUMENT_SPEC).validate(dict(record, record={}))
     assert not result.error_messages, result.error_messages
     known.update('gotime_record_' + name for name in record)
