@@ -60,8 +60,8 @@ options:
   cache_io_timeout:
     description:
       - Seconds a Redis cache (C(community.general.redis)) may take to accept the connection, and then to answer each
-        request, a number above V(0); one try each. A server that does not answer in time is a cache failure like any other:
-        the record is spooled (O(spool)) and the task goes on. Not the record expiry O(cache_timeout).
+        request, a number above V(0); one try each. A server that does not answer in time is a cache failure like any other,
+        so the record is spooled (O(spool)) and the task goes on. Not the record expiry O(cache_timeout).
       - The redis plugin itself sets no socket timeout, so without a bound an address that drops packets, or a server that
         accepts and never answers, would hold the run forever. Caches without sockets (C(ansible.builtin.jsonfile)) ignore it.
     type: raw

@@ -38,9 +38,9 @@ class BlackHole:
         selector.register(self._listener, selectors.EVENT_READ)
         try:
             while not self._stop.is_set():
-                for key, _ in selector.select(timeout=0.1):
+                for key, dummy in selector.select(timeout=0.1):
                     if key.fileobj is self._listener:
-                        conn, _ = self._listener.accept()
+                        conn, dummy = self._listener.accept()
                         conn.setblocking(False)
                         selector.register(conn, selectors.EVENT_READ)
                         self.accepted += 1
@@ -84,7 +84,7 @@ class NeverAccepts:
         self._listener.bind((LOOPBACK, 0))
         self._listener.listen(0)
         self.port = self._listener.getsockname()[1]
-        for _ in range(self.MAX_FILLERS):
+        for dummy in range(self.MAX_FILLERS):
             probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             probe.settimeout(self.PROBE_TIMEOUT)
             try:
