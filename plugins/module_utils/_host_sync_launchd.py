@@ -14,7 +14,9 @@ import os
 import re
 from datetime import datetime
 
-LAUNCHD_ACTIONS = ('none', 'stepped', 'failed')
+# gotime-clock's CLOCK_ACTIONS (roles/clock_tool/files/gotime-clock): stepped_unverified is a step that no check
+# after it could confirm (no agreed time).
+LAUNCHD_ACTIONS = ('none', 'stepped', 'stepped_unverified', 'failed')
 LAUNCHD_TRIGGERS = ('schedule', 'job', 'manual')
 LAUNCHD_KEYS = ('time', 'offset', 'action', 'server', 'error', 'threshold')
 # Written by gotime-clock (role clock_tool); absent from the older launchd_sync.sh status.

@@ -205,10 +205,11 @@ class ChronyServer(_Service):
 
 
 class _UDPThreadService(_Service):
-    """A UDP socket on a free loopback port, served by a daemon thread of this process."""
+    """A UDP socket on a loopback port (port None: a free one), served by a daemon thread of this process."""
 
-    def __init__(self, address=LOOPBACK):
+    def __init__(self, address=LOOPBACK, port=None):
         self.address = address
+        self.requested_port = port
         self.port = None
         self.sock = None
         self.thread = None
@@ -221,7 +222,7 @@ class _UDPThreadService(_Service):
     def start(self):
         family = socket.AF_INET6 if ':' in self.address else socket.AF_INET
         self.sock = socket.socket(family, socket.SOCK_DGRAM)
-        self.sock.bind((self.address, 0))
+        self.sock.bind((self.address, self.requested_port or 0))
         self.sock.settimeout(0.1)
         self.port = self.sock.getsockname()[1]
         self.stopping.clear()
@@ -280,9 +281,9 @@ class DeadPort(_UDPThreadService):
         self.requests += 1
 
 
-def _ntp_now():
-    """Now as a 64-bit NTP timestamp."""
-    return (((time.time_ns() + NTP_EPOCH_OFFSET * 10 ** 9) << 32) // 10 ** 9) & ((1 << 64) - 1)
+def _ntp_now(ahead=0.0):
+    """Now (plus ahead seconds) as a 64-bit NTP timestamp."""
+    return (((time.time_ns() + int((NTP_EPOCH_OFFSET + ahead) * 10 ** 9)) << 32) // 10 ** 9) & ((1 << 64) - 1)
 
 
 def _fixed16(seconds):
@@ -297,6 +298,9 @@ class HostileServer(_UDPThreadService):
       kod_rate       Kiss-o'-Death RATE (stratum 0, leap 3)
       kod_deny       Kiss-o'-Death DENY
       ok_then_rate   a good reply to the first request, RATE to the rest
+      ok_then_silent good replies to the first `good` requests, then none (a server that stops answering)
+      ok_then_ahead  good replies to the first `good` requests, then replies `ahead` seconds ahead (a
+                     server whose clock jumped)
       short          20 bytes of garbage
       wrong_mode     mode 3 (client) instead of 4 (server)
       zero_transmit  transmit timestamp zero
@@ -304,22 +308,24 @@ class HostileServer(_UDPThreadService):
       stratum16      stratum 16 (unsynchronized), leap 0
       distant        root dispersion 16 s (root distance over chrony's 3 s maxdistance)
       bad_origin     origin timestamp that does not echo the request
-    requests counts the requests received.
+    requests counts the requests received; port None binds a free port.
     """
 
-    MODES = ('ok', 'kod_rate', 'kod_deny', 'ok_then_rate', 'short', 'wrong_mode', 'zero_transmit',
-             'leap3', 'stratum16', 'distant', 'bad_origin')
+    MODES = ('ok', 'kod_rate', 'kod_deny', 'ok_then_rate', 'ok_then_silent', 'ok_then_ahead', 'short', 'wrong_mode',
+             'zero_transmit', 'leap3', 'stratum16', 'distant', 'bad_origin')
 
-    def __init__(self, mode, address=LOOPBACK):
+    def __init__(self, mode, address=LOOPBACK, port=None, good=1, ahead=100.0):
         if mode not in self.MODES:
             raise ValueError('HostileServer: mode %r is not one of %s' % (mode, ', '.join(self.MODES)))
-        super(HostileServer, self).__init__(address)
+        super(HostileServer, self).__init__(address, port)
         self.mode = mode
+        self.good = good
+        self.ahead = ahead
         self.requests = 0
 
     def handle(self, data, peer):
         self.requests += 1
-        if len(data) < 48:
+        if len(data) < 48 or (self.mode == 'ok_then_silent' and self.requests > self.good):
             return
         self.sock.sendto(self.reply(data[40:48]), peer)
 
@@ -333,6 +339,8 @@ class HostileServer(_UDPThreadService):
         leap, version, ntp_mode, stratum, ref_id = 0, 4, 4, 2, b'\x7f\x00\x00\x01'
         root_delay, root_dispersion = 0.0, 0.001
         received = now = _ntp_now()
+        if mode == 'ok_then_ahead' and self.requests > self.good:
+            received = now = _ntp_now(self.ahead)
         if mode in ('kod_rate', 'kod_deny'):
             leap, stratum, ref_id = 3, 0, b'RATE' if mode == 'kod_rate' else b'DENY'
         elif mode == 'wrong_mode':

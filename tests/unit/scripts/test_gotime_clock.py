@@ -90,6 +90,16 @@ def test_other_output_is_a_failure_naming_its_first_line(tmp_path, text, said):
     assert out.strip() == said
 
 
+@pytest.mark.parametrize('name, rc, said', [
+    # a step that exited non-zero: its own error lines, never a result line printed before the failure
+    ('sntp_timeout.txt', 69, 'fail Exchange failed: Timeout; Clock select failed'),
+    ('sntp_modern_ipv4.txt', 1, 'fail exit 1: +0.171773 +/- 0.105399 time.apple.com 17.253.60.45'),
+])
+def test_a_failed_step_is_read_from_its_error_lines(name, rc, said):
+    status, out, err = call('parse_reply "$1" "$2" errors', os.path.join(FIXTURES, name), str(rc))
+    assert (status, err, out.strip()) == (0, '', said)
+
+
 def test_a_killed_tool_with_no_words_is_a_timeout(tmp_path):
     empty = tmp_path / 'empty.out'
     empty.write_text('')
@@ -189,6 +199,50 @@ def test_json_status_holds_the_new_keys(tmp_path):
     assert data == {'time': '2026-12-01T00:00:00Z', 'offset': -300.1, 'action': 'stepped', 'server': 'a',
                     'error': None, 'threshold': 1, 'servers': ['a', 'b', 'c'], 'agreed': ['a', 'b'],
                     'falsetickers': ['c'], 'trigger': 'job', 'error_bound': 0.001, 'decision': 'stepped'}
+
+
+# gotime-step's own lines (step_mode's say), as the guard reads them back
+STEP_LINE = '2026-12-01T00:00:00Z trigger=job action=%s offset=-300.1 server=%s agreed=a, b, c falsetickers=none'
+
+
+@pytest.mark.parametrize('line, words', [
+    (STEP_LINE % ('stepped', 'a'), 'stepped a 1'),
+    (STEP_LINE % ('stepped_unverified', 'a') + ' error=stepped by -300.100 s from a, not verified: no agreed time: x',
+     'stepped_unverified a 1'),
+    (STEP_LINE % ('failed', 'a') + ' error=step from a did not bring the clock within 1 s (stepped by -200.000 s; after: y)',
+     'failed a 1'),
+    (STEP_LINE % ('failed', 'a') + ' error=step from a failed: Exchange failed: Timeout', 'failed a 0'),
+    (STEP_LINE % ('failed', 'none') + ' error=no agreed time: no server answered', 'failed - 0'),
+    (STEP_LINE % ('none', 'a'), 'none a 0'),
+    # sudo's refusal, and gotime-step without a client: no line of the form, so no step
+    ('sudo: a password is required', '- - 0'),
+    ('2026-12-01T00:00:00Z action=failed error=no NTP client found (sntp or ntpdig)', '- - 0'),
+])
+def test_step_words_say_whether_gotime_step_stepped(tmp_path, line, words):
+    said = tmp_path / 'step.out'
+    said.write_text('gotime-step: could not write the textfile /x (directory missing or not writable)\n' + line + '\n')
+    assert call('step_words "$1"', str(said))[1].strip() == words
+
+
+def test_clock_actions_are_the_ones_clock_facts_accepts():
+    from ansible_collections.cifleet.gotime.plugins.module_utils._host_sync_launchd import LAUNCHD_ACTIONS
+    assert call('printf %s "$CLOCK_ACTIONS"')[1].split() == list(LAUNCHD_ACTIONS)
+
+
+@pytest.mark.parametrize('action, stepped, checks', [
+    ('stepped_unverified', '1', 'stepped_unverified'),
+    # a step that did not bring the clock within the threshold still counts as a step
+    ('failed', '1', 'failed'),
+    ('failed', '0', 'failed'),
+])
+def test_clock_textfile_counts_every_step_and_each_action(tmp_path, action, stepped, checks):
+    previous = tmp_path / 'old.prom'
+    previous.write_text('gotime_sync_steps_total{trigger="job"} 4\ngotime_sync_checks_total{action="%s"} 2\n' % checks)
+    snippet = 'R_ACTION=%s R_STEPPED=%s R_TRIGGER=job R_AGREED=a R_FALSETICKERS= THRESHOLD=1 && clock_textfile "$1"' % (action, stepped)
+    out = call(snippet, str(previous))[1]
+    assert 'gotime_sync_steps_total{trigger="job"} %d' % (4 + int(stepped)) in out
+    assert 'gotime_sync_checks_total{action="%s"} 3' % checks in out
+    assert sum(1 for line in out.splitlines() if line.startswith('gotime_sync_checks_total{')) == 4
 
 
 def test_textfile_counters_carry_over(tmp_path):
