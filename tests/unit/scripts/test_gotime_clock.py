@@ -224,6 +224,21 @@ def test_step_words_say_whether_gotime_step_stepped(tmp_path, line, words):
     assert call('step_words "$1"', str(said))[1].strip() == words
 
 
+def test_stopped_runs_say_whether_the_budget_or_a_signal_stopped_them(tmp_path):
+    snippet = 'WORK="$1" BUDGET=10 STOPPED=%s && budget_note'
+    assert call(snippet % 0, str(tmp_path))[1] == ''
+    # a TERM from outside (the guard stops gotime-step when its own budget ends)
+    assert call(snippet % 1, str(tmp_path))[1] == '; stopped by a TERM signal (its budget of 10 s was not spent)'
+    (tmp_path / 'budget-spent').write_text('')  # the watchdog's mark
+    assert call(snippet % 1, str(tmp_path))[1] == '; budget of 10 s spent'
+
+
+def test_the_watchdog_marks_the_budget_it_ends(tmp_path):
+    snippet = 'WORK="$1" && start_watchdog 0.2 && sleep 1; printf "%s" "$STOPPED"'
+    status, out, err = call(snippet, str(tmp_path))
+    assert (status, out) == (0, '1') and (tmp_path / 'budget-spent').exists()
+
+
 def test_clock_actions_are_the_ones_clock_facts_accepts():
     from ansible_collections.cifleet.gotime.plugins.module_utils._host_sync_launchd import LAUNCHD_ACTIONS
     assert call('printf %s "$CLOCK_ACTIONS"')[1].split() == list(LAUNCHD_ACTIONS)

@@ -215,7 +215,12 @@ def test_guard_steps_a_skewed_clock_through_sudo_and_verifies(host, runner_user,
     assert 'stepped and verified' in result.stdout
     assert abs(skew(host)) < 0.5  # gotime-step (root, via sudo) stepped the emulated clock
     status = json.loads(host.file(STATUS).content_string)
-    assert status['trigger'] == 'job' and status['action'] == 'stepped', status
+    # gotime-step's own check after its step can lose to a loaded machine (its budget): it then says
+    # stepped_unverified, and the guard's own check confirms the step (test_gotime_clock_steps.py makes both certain)
+    assert status['trigger'] == 'job' and status['action'] in ('stepped', 'stepped_unverified'), status
+    if status['action'] == 'stepped_unverified':
+        assert status['error'].startswith('stepped by ') and ', not verified: ' in status['error'], status
+        assert "stepped and verified here (gotime-step's own check" in result.stdout, result.stdout
     guard_status = json.loads(host.file('/tmp/guard-status.json').content_string)
     expected = -300 if skewed.startswith('+') else 300
     assert guard_status['decision'] == 'stepped' and guard_status['offset'] == pytest.approx(expected, abs=0.5)
