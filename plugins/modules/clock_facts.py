@@ -388,19 +388,22 @@ ansible_facts:
                   type: str
                   sample: '2026-11-27T19:00:00Z'
                 offset:
-                  description: The offset the job measured with sntp in seconds (true minus host); null when nothing was measured.
+                  description: The offset the job measured with sntp in seconds (true minus host), before any step; null when nothing was measured.
                   type: float
                   sample: -312.004113
                 action:
-                  description: V(none) (within the threshold), V(stepped) (the clock was stepped with C(sntp -sS)) or V(failed).
+                  description:
+                    - V(none) (within the threshold), V(stepped) (stepped with C(sntp -sS) and verified within the threshold),
+                      V(stepped_unverified) (stepped, but the check after the step found no agreed time; the error says why)
+                      or V(failed) (no agreed time, no step, the step failed, or the clock still beyond the threshold after it).
                   type: str
                   sample: stepped
                 server:
-                  description: The server the job stepped from (a truechimer); null when no time was agreed.
+                  description: The server the job stepped from, or would have (a truechimer); null when no time was agreed.
                   type: str
                   sample: time.apple.com
                 error:
-                  description: Why the job failed, or why the status file could not be read; null otherwise.
+                  description: Why the run failed or why its step is not verified, or why the status file could not be read; null otherwise.
                   type: str
                   sample: null
                 threshold:
@@ -431,7 +434,9 @@ ansible_facts:
                   type: float
                   sample: 0.0213
                 decision:
-                  description: The guard's decision (V(in_sync), V(stepped), V(refused_skewed), V(refused_no_source), V(warned_no_source)); null for other runs.
+                  description: >-
+                    The guard's decision (V(in_sync), V(stepped), V(refused_skewed), V(refused_unverified), V(refused_no_source),
+                    V(warned_no_source)); null for other runs.
                   type: str
                   sample: null
             mdm:

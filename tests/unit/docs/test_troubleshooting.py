@@ -42,8 +42,12 @@ def known_variables():
 
 
 def literals(path):
-    """The strings of a file of ours: Python constants (adjacent literals joined), YAML scalars."""
+    """The strings of a file of ours: Python constants (adjacent literals joined), YAML scalars, the
+    lines of a shell script (its messages are written on one line, variables between the words)."""
     full = os.path.join(docgen.ROOT, path)
+    with open(full) as handle:
+        if handle.readline().startswith('#!/bin/sh'):
+            return read(path).splitlines()
     if path.endswith('.py'):
         with open(full) as handle:
             tree = ast.parse(handle.read(), full)
@@ -95,7 +99,8 @@ def test_enough_quotes_are_checked():
     # Guards the pattern: a changed layout must not turn the check below into a check of nothing.
     assert len(quotes()) >= 25
     assert set(path for dummy, path, dummy in quotes()) >= {'plugins/module_utils/_go_env_checks.py', 'plugins/module_utils/_clock.py',
-                                                            'plugins/module_utils/_ntp.py', 'playbooks/remediate.yml'}
+                                                            'plugins/module_utils/_ntp.py', 'playbooks/remediate.yml',
+                                                            'roles/clock_tool/files/gotime-clock'}
 
 
 @pytest.mark.parametrize('page,path,message', quotes(), ids=lambda value: value[:60])
