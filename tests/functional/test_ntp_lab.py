@@ -212,6 +212,17 @@ def test_kod_after_a_good_sample_keeps_the_sample():
     assert hostile.requests == 2
 
 
+def test_a_server_that_stops_or_jumps_after_its_first_answers():
+    # the lab's servers for gotime-clock's step tests (tests/functional/test_gotime_clock_steps.py)
+    with HostileServer('ok_then_silent', good=2) as silent, HostileServer('ok_then_ahead', ahead=100.0) as ahead:
+        first = _query([silent, ahead], samples=1)
+        second = _query([silent, ahead], samples=1)
+        third = _query([silent], timeout=0.5, samples=1)[0]
+    assert [r['status'] for r in first + second] == ['ok', 'ok', 'ok', 'ok']
+    assert abs(first[1]['offset']) < 0.1 and second[1]['offset'] == pytest.approx(100.0, abs=0.1)
+    assert third['status'] == 'timeout' and silent.requests == 3
+
+
 @needs_chrony
 def test_hostile_servers_are_never_selected(chrony):
     hostile = [HostileServer(mode) for mode, dummy, dummy, dummy in HOSTILE]
