@@ -88,11 +88,11 @@ class Mac:
     def skew(self):
         return float(self.clock.read_text().strip().rstrip('s'))
 
-    def config(self, name, servers):
+    def config(self, name, servers, budget=10):
         """A root-owned 0644 clock.conf for these servers, with its own status and textfile."""
         path = self.top / ('%s.conf' % name)
-        path.write_text('servers=%s\nthreshold=1\ntimeout=2\nbudget=10\ntool=%s\nstatus=%s\ntextfile=%s\n'
-                        % (','.join(servers), self.sntp, self.top / ('%s.json' % name), self.top / ('%s.prom' % name)))
+        path.write_text('servers=%s\nthreshold=1\ntimeout=2\nbudget=%s\ntool=%s\nstatus=%s\ntextfile=%s\n'
+                        % (','.join(servers), budget, self.sntp, self.top / ('%s.json' % name), self.top / ('%s.prom' % name)))
         path.chmod(0o644)
         return path
 
@@ -173,7 +173,7 @@ def test_a_step_the_check_after_finds_still_off_did_not_bring_the_clock_within(m
     assert re.search(r'^gotime_sync_offset_seconds -(99\.9|100\.0)', textfile, re.M)
 
 
-def guard(mac, guard_servers, step_servers):
+def guard(mac, guard_servers, step_servers, budget=10):
     """gotime-guard as root (no sudo) beside a gotime-step that runs this checkout's gotime-clock step."""
     libexec = mac.top / 'libexec'
     libexec.mkdir()
@@ -182,7 +182,7 @@ def guard(mac, guard_servers, step_servers):
     gotime_step.write_text('#!/bin/sh\nexec %s/gotime-clock step --trigger job --config %s\n'
                            % (libexec, mac.config('step', step_servers)))
     gotime_step.chmod(0o755)
-    return mac.run([str(libexec / 'gotime-clock'), 'guard', '--config', str(mac.config('guard', guard_servers)),
+    return mac.run([str(libexec / 'gotime-clock'), 'guard', '--config', str(mac.config('guard', guard_servers, budget)),
                     '--status', str(mac.top / 'guard.json'), '--textfile', str(mac.top / 'guard.prom')])
 
 
@@ -227,4 +227,18 @@ def test_guard_says_gotime_step_did_not_step(mac):
     recorded = mac.status('guard')
     assert recorded['action'] == 'failed' and recorded['decision'] == 'refused_skewed'
     assert recorded['error'].startswith('clock 300.0') or recorded['error'].startswith('clock 299.9')
+    assert mac.skew() == pytest.approx(SKEW)
+
+
+def test_guard_keeps_room_for_its_own_check_after_a_step(mac):
+    # budget 3 s, timeout 2 s: after the first check less than the 2 s + 1 s its check after a step needs is
+    # left, so gotime-step is not asked (it would step a clock no check within the budget could confirm)
+    proc = guard(mac, GOOD, GOOD, budget=3)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert not (mac.top / 'step.json').exists()  # gotime-step never ran
+    assert re.match(r'gotime-guard: refused: clock (299\.9|300\.0)\d* s fast, beyond 1 s \(.*\); gotime-step did not step '
+                    r'it \(not asked: the check after a step needs 2\.00 s \+ 1 s of the budget \(3 s\), and less is left; '
+                    r'after: .*\); fix: give the guard a budget with room for two checks and a step', proc.stdout), proc.stdout
+    recorded = mac.status('guard')
+    assert recorded['action'] == 'failed' and recorded['decision'] == 'refused_skewed'
     assert mac.skew() == pytest.approx(SKEW)
