@@ -496,6 +496,7 @@ ansible_facts:
                chain_failures: [{position: 0, subject: CN=proxy.golang.org, issuer: 'CN=WR2,O=Google Trust Services,C=US',
                                  not_before: '2026-10-01T08:00:00Z', not_after: '2026-12-24T08:00:00Z', valid_at_host_time: false,
                                  valid_at_true_time: true, problem: 'not yet valid at host time, valid at true time'}]}
+          # A key the leaf, chain[] and chain_failures[] share is written once (&key) and referred to (*key).
           contains:
             endpoint:
               description: The endpoint, V(host:port).
@@ -512,8 +513,8 @@ ansible_facts:
               description: The leaf certificate's subject (RFC 4514). Present when a certificate was read, as are the keys below.
               type: str
               sample: CN=proxy.golang.org
-            issuer:
-              description: The issuer (RFC 4514).
+            issuer: &issuer
+              description: The issuer (RFC 4514); null when it does not parse.
               type: str
               sample: 'CN=WR2,O=Google Trust Services,C=US'
             sans:
@@ -521,11 +522,11 @@ ansible_facts:
               type: list
               elements: str
               sample: [proxy.golang.org]
-            not_before:
+            not_before: &not_before
               description: Start of the validity window (UTC ISO 8601).
               type: str
               sample: '2026-10-01T08:00:00Z'
-            not_after:
+            not_after: &not_after
               description: End of the validity window (UTC ISO 8601).
               type: str
               sample: '2026-12-24T08:00:00Z'
@@ -533,11 +534,11 @@ ansible_facts:
               description: Whether the host's clock is inside the window; false makes TLS verification on the host fail.
               type: bool
               sample: false
-            valid_at_true_time:
+            valid_at_true_time: &valid_at_true_time
               description: Whether true time is inside the window; null when true time is unknown.
               type: bool
               sample: true
-            seconds_until_expiry:
+            seconds_until_expiry: &seconds_until_expiry
               description: Whole seconds from true time (host time when true time is unknown) to C(not_after); negative once expired.
               type: int
               sample: 2316000
@@ -568,38 +569,23 @@ ansible_facts:
                    not_before: '2023-12-13T09:00:00Z', not_after: '2029-02-20T14:00:00Z', valid_at_host_time: true,
                    valid_at_true_time: true, seconds_until_expiry: 70142400, error: null}
               contains:
-                position:
+                position: &position
                   description: The certificate's place in what the server sent, 0 for the leaf.
                   type: int
                   sample: 1
-                subject:
+                subject: &subject
                   description: The certificate's subject (RFC 4514); null when it does not parse.
                   type: str
                   sample: 'CN=WR2,O=Google Trust Services,C=US'
-                issuer:
-                  description: The issuer (RFC 4514); null when it does not parse.
-                  type: str
-                  sample: 'CN=GTS Root R1,O=Google Trust Services LLC,C=US'
-                not_before:
-                  description: Start of the validity window (UTC ISO 8601).
-                  type: str
-                  sample: '2023-12-13T09:00:00Z'
-                not_after:
-                  description: End of the validity window (UTC ISO 8601).
-                  type: str
-                  sample: '2029-02-20T14:00:00Z'
-                valid_at_host_time:
+                issuer: *issuer
+                not_before: *not_before
+                not_after: *not_after
+                valid_at_host_time: &valid_at_host_time
                   description: Whether the host's clock is inside the window.
                   type: bool
                   sample: true
-                valid_at_true_time:
-                  description: Whether true time is inside the window; null when true time is unknown.
-                  type: bool
-                  sample: true
-                seconds_until_expiry:
-                  description: Whole seconds from true time (host time when true time is unknown) to C(not_after); negative once expired.
-                  type: int
-                  sample: 70142400
+                valid_at_true_time: *valid_at_true_time
+                seconds_until_expiry: *seconds_until_expiry
                 error:
                   description: Why this certificate could not be read, or which of its names does not parse (the keys above are then
                                missing, or that name null); null when it was read whole.
@@ -616,34 +602,13 @@ ansible_facts:
                    not_before: '2026-12-02T03:00:00Z', not_after: '2027-01-01T02:00:00Z', valid_at_host_time: false,
                    valid_at_true_time: true, problem: 'not yet valid at host time, valid at true time'}
               contains:
-                position:
-                  description: The certificate's place in what the server sent, 0 for the leaf.
-                  type: int
-                  sample: 1
-                subject:
-                  description: The certificate's subject (RFC 4514).
-                  type: str
-                  sample: 'CN=lab intermediate,O=cifleet gotime chain lab'
-                issuer:
-                  description: The issuer (RFC 4514).
-                  type: str
-                  sample: 'CN=lab root,O=cifleet gotime chain lab'
-                not_before:
-                  description: Start of the validity window (UTC ISO 8601).
-                  type: str
-                  sample: '2026-12-02T03:00:00Z'
-                not_after:
-                  description: End of the validity window (UTC ISO 8601).
-                  type: str
-                  sample: '2027-01-01T02:00:00Z'
-                valid_at_host_time:
-                  description: Whether the host's clock is inside the window.
-                  type: bool
-                  sample: false
-                valid_at_true_time:
-                  description: Whether true time is inside the window; null when true time is unknown.
-                  type: bool
-                  sample: true
+                position: *position
+                subject: *subject
+                issuer: *issuer
+                not_before: *not_before
+                not_after: *not_after
+                valid_at_host_time: *valid_at_host_time
+                valid_at_true_time: *valid_at_true_time
                 problem:
                   description:
                     - The window at both times in words, such as V(not yet valid at host time, valid at true time) (the clock),
