@@ -24,7 +24,7 @@ CUT_MARKER = ' [cut: %d characters in all]'
 # Invalid UTF-8 (bytes, or the lone surrogates that surrogateescape decoding leaves) becomes this.
 REPLACEMENT = '\ufffd'
 
-# Line breaks and tabs: a space in one-line output (a report cell, a terminal line).
+# Line breaks and tabs: a space in one-line output (a report value).
 _BREAKS = '\t\n\x0b\x0c\r\x1c\x1d\x1e\x85\u2028\u2029'
 # Invisible format characters that reorder or hide text: bidi embeddings, overrides and isolates
 # (Trojan Source), marks, zero-width characters, the BOM; the line and paragraph separators.
@@ -131,11 +131,6 @@ def prometheus_label(value, limit=MAX_CHARS):
     raw = _as_text(value)
     lines = [clean(line).replace('\\', '\\\\').replace('"', '\\"') for line in raw[:limit].split('\n')]
     return '\\n'.join(lines) + (CUT_MARKER % len(raw) if len(raw) > limit else '')
-
-
-def terminal_line(value, limit=MAX_CHARS):
-    """One line for a terminal or a log: text() (no escape sequence, no line break, cut)."""
-    return text(value, limit)
 
 
 def message(value):

@@ -33,13 +33,12 @@ def test_ordinary_values_pass_unchanged_through_every_output(value):
     assert dt.text(value) == value
     assert dt.csv_cell(value) == value
     assert dt.prometheus_label(value) == value
-    assert dt.terminal_line(value) == value
     assert dt.message(value) == value
     assert dt.html(value) == html.escape(value, quote=True)
 
 
 @pytest.mark.parametrize('char', CONTROLS + BIDI_AND_INVISIBLE + ['\u2028', '\u2029'])
-@pytest.mark.parametrize('output', [dt.text, dt.csv_cell, dt.html, dt.prometheus_label, dt.terminal_line])
+@pytest.mark.parametrize('output', [dt.text, dt.csv_cell, dt.html, dt.prometheus_label])
 def test_no_control_or_invisible_character_reaches_a_one_line_output(char, output):
     assert forbidden(output('a%sb' % char)) == []
 
@@ -64,7 +63,7 @@ def test_invalid_utf8_becomes_the_replacement_character():
 
 def test_long_values_are_cut_with_a_marker_and_the_original_length():
     value = 'A' * 200000
-    for output in (dt.text, dt.csv_cell, dt.prometheus_label, dt.terminal_line, dt.html):
+    for output in (dt.text, dt.csv_cell, dt.prometheus_label, dt.html):
         out = output(value)
         assert out == 'A' * dt.MAX_CHARS + ' [cut: 200000 characters in all]'
     assert dt.text('é' * (dt.MAX_CHARS + 1)).endswith(' [cut: %d characters in all]' % (dt.MAX_CHARS + 1))
