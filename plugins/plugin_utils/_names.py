@@ -9,13 +9,14 @@ cifleet.gotime.host_name, launchd_label and account_name (plugins/test/names.py)
 
 import re
 
-# An NTP server the timesync and launchd_sync roles accept: a host name or address, no spaces,
-# slashes or shell syntax.
-HOST_NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._:-]*$')
+# An NTP server the timesync, launchd_sync, clock_tool and job_guard roles accept: a host name or
+# address (an IPv6 one may begin with ::), no spaces, slashes or shell syntax, never a leading '-'.
+HOST_NAME = re.compile(r'^(?:[A-Za-z0-9]|::)[A-Za-z0-9._:-]*$')
 # A launchd job label (launchd_sync, the launchd_plist filter): no spaces or slashes.
 LAUNCHD_LABEL = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._-]*$')
-# A POSIX account name (go_policy's and job_guard's users).
-ACCOUNT_NAME = re.compile(r'^[A-Za-z_][A-Za-z0-9_.-]*$')
+# A user or group name (go_policy's and job_guard's users, clock_tool's guard group), by shadow-utils'
+# rule for both since 4.8: a digit may lead, all digits may not (chown would read a number as an id).
+ACCOUNT_NAME = re.compile(r'^(?![0-9]+$)[A-Za-z0-9_][A-Za-z0-9_.-]*$')
 
 
 def matches(pattern, value):
