@@ -5,9 +5,24 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 """The module side of a controller action (fleet_record, fleet_report): the module file documents it and
-only runs when the action plugin was bypassed."""
+only runs when the action plugin was bypassed; the fact cache options both take."""
 
 from ansible.module_utils.basic import AnsibleModule
+
+# How a controller action reaches a fact cache (plugin_utils/_fact_cache.FactCache): fleet_record's cache_* options,
+# fleet_report's cache suboptions.
+_CACHE_OPTIONS = {
+    'plugin': {'type': 'str'},
+    'connection': {'type': 'str', 'no_log': True},
+    'prefix': {'type': 'str'},
+    'timeout': {'type': 'int'},
+    'io_timeout': {'type': 'raw', 'default': 10},
+}
+
+
+def cache_options(prefix=''):
+    """The fact cache options as an argument spec, each name after prefix (a fresh copy each call)."""
+    return dict((prefix + name, dict(spec)) for name, spec in _CACHE_OPTIONS.items())
 
 
 def refuse_on_target(name, argument_spec):

@@ -7,15 +7,12 @@ __metaclass__ = type
 # This module_utils is PRIVATE and should only be used by this collection.
 """Argument spec of cifleet.gotime.fleet_record: one copy for the action plugin and its module documentation stub."""
 
-ARGUMENT_SPEC = {
+from ansible_collections.cifleet.gotime.plugins.module_utils._controller_action import cache_options
+
+ARGUMENT_SPEC = dict(cache_options('cache_'), **{
     'record': {'type': 'dict', 'required': True},
     'name': {'type': 'str'},
     'fact': {'type': 'str', 'default': 'gotime_report'},
-    'cache_plugin': {'type': 'str'},
-    'cache_connection': {'type': 'str', 'no_log': True},
-    'cache_prefix': {'type': 'str'},
-    'cache_timeout': {'type': 'int'},
-    'cache_io_timeout': {'type': 'raw', 'default': 10},
     'spool': {'type': 'path'},
     'required': {'type': 'bool', 'default': False},
-}
+})

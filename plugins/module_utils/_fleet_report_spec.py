@@ -7,6 +7,8 @@ __metaclass__ = type
 # This module_utils is PRIVATE and should only be used by this collection.
 """Argument spec of cifleet.gotime.fleet_report: one copy for the action plugin and its module documentation stub."""
 
+from ansible_collections.cifleet.gotime.plugins.module_utils._controller_action import cache_options
+
 FORMATS = ('json', 'csv', 'html', 'prometheus')
 
 ARGUMENT_SPEC = {
@@ -16,13 +18,7 @@ ARGUMENT_SPEC = {
     'hosts': {'type': 'list', 'elements': 'str', 'default': []},
     'failed_hosts': {'type': 'list', 'elements': 'str', 'default': []},
     'fact': {'type': 'str', 'default': 'gotime_report'},
-    'cache': {'type': 'dict', 'options': {
-        'plugin': {'type': 'str'},
-        'connection': {'type': 'str', 'no_log': True},
-        'prefix': {'type': 'str'},
-        'timeout': {'type': 'int'},
-        'io_timeout': {'type': 'raw', 'default': 10},
-    }},
+    'cache': {'type': 'dict', 'options': cache_options()},
     'generated_at': {'type': 'str'},
     'title': {'type': 'str', 'default': 'Fleet clock and Go posture'},
     'max_age': {'type': 'raw', 'default': 7200},
