@@ -15,7 +15,7 @@ HOST_NAME = re.compile(r'^(?:[A-Za-z0-9]|::)[A-Za-z0-9._:-]*$')
 # A launchd job label (launchd_sync, the launchd_plist filter): no spaces or slashes.
 LAUNCHD_LABEL = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._-]*$')
 # A user or group name (go_policy's and job_guard's users, clock_tool's guard group), by shadow-utils'
-# rule for both since 4.8: a digit may lead, all digits may not (chown would read a number as an id).
+# rule for both since 4.13 (Debian 12): a digit may lead, all digits may not (chown would read a number as an id).
 ACCOUNT_NAME = re.compile(r'^(?![0-9]+$)[A-Za-z0-9_][A-Za-z0-9_.-]*$')
 
 

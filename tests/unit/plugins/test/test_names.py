@@ -17,7 +17,7 @@ NAMES = {
     'host_name': (['time.apple.com', '127.0.0.1', 'fe80::1', '::1', '::ffff:192.0.2.1', 'ntp.example.com:123'],
                   ['-oProxyCommand=x', ':123', 'a b', 'a/b', 'a;reboot', '', 123]),
     'launchd_label': (['org.cifleet.gotime.sync', 'a_b-c'], ['a:b', '../x', 'with space', None]),
-    # shadow-utils (4.8 and later) creates users and groups whose name begins with a digit, not all-digit ones.
+    # shadow-utils 4.13 and later (Debian 12) creates users and groups whose name begins with a digit, not all-digit ones.
     'account_name': (['runner', '_buildkite', 'gitlab-runner', '1password', 'ci.runners'],
                      ['1234', '-runner', '.hidden', 'root;id', 'a b', '', 1000]),
 }
