@@ -110,6 +110,16 @@ def test_report_from_a_hung_cache_fails_naming_it(peers, hang, tmp_path):
     assert not report_dir.exists()
 
 
+def saying(expression, dest):
+    """The last task of a lab play: write what the tasks before it gave (a Jinja expression) as JSON to dest."""
+    return """    - name: Say what the tasks gave
+      ansible.builtin.copy:
+        content: "{{ %s | to_json }}"
+        dest: "%s"
+        mode: "0600"
+""" % (expression, dest)
+
+
 LOOKUP_PLAY = """
 - name: Record into a live Redis, then read each cache with the lookup
   hosts: localhost
@@ -132,12 +142,7 @@ LOOKUP_PLAY = """
       loop: "{{ caches | list }}"
       register: reads
       ignore_errors: true
-    - name: Say what each read gave
-      ansible.builtin.copy:
-        content: "{{ reads.results | to_json }}"
-        dest: "{{ out }}"
-        mode: "0600"
-"""
+""" + saying('reads.results', '{{ out }}')
 
 
 def test_lookup_fails_naming_the_cache_and_reads_a_live_one_with_the_same_bound(peers, tmp_path):
@@ -191,12 +196,7 @@ BAD_OPTIONS_PLAY = """
         read: "{{ query('cifleet.gotime.fleet_records', plugin='community.general.redis', connection=conn, io_timeout=-1) }}"
       register: lookup
       ignore_errors: true
-    - name: Say what each task gave
-      ansible.builtin.copy:
-        content: "{{ [record, report, lookup] | map(attribute='msg') | list | to_json }}"
-        dest: "{{ work }}/said.json"
-        mode: "0600"
-"""
+""" + saying("[record, report, lookup] | map(attribute='msg') | list", '{{ work }}/said.json')
 
 
 def test_bad_io_timeout_is_refused_naming_the_option_and_nothing_is_made(peers, tmp_path):
