@@ -117,8 +117,10 @@ def macs(tmp_path_factory):
             # platform.system() says Linux here (the emulator is not macOS): take the Darwin path.
             'gotime_remediate_platform': 'Darwin', 'gotime_remediate_become': False,
         }
-        hosts = dict((name, emulated_mac(work, name, skew, **dict(shared, gotime_clock_cert_endpoints=[tls[window].endpoint])))
-                     for name, (skew, window, dummy) in MACS.items())
+        hosts = {}
+        for name, (skew, window, dummy) in MACS.items():
+            hosts[name] = emulated_mac(work, name, skew, **shared)
+            hosts[name]['gotime_clock_cert_endpoints'] = [tls[window].endpoint]
         inventory = work / 'macs.json'
         inventory.write_text(json.dumps({'all': {'hosts': hosts}}))
         env = dict(os.environ)
