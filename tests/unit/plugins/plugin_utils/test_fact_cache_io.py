@@ -1,7 +1,9 @@
 """The fact cache's I/O timeout (plugins/plugin_utils/_fact_cache.py io_timeout, bound_io): validated, and set on the
 real community.general.redis plugin's redis-py pool before its first connection. No socket is opened here: the
 plugin and redis-py connect lazily; tests/functional/test_cache_io_timeout.py runs it against peers that never answer."""
+import glob
 import os
+import sys
 
 import pytest
 
@@ -13,9 +15,19 @@ REDIS = 'community.general.redis'
 
 @pytest.fixture(scope='module', autouse=True)
 def collection_loader():
-    """Ansible's collection loader, as ansible-playbook installs it: the cache loader resolves FQCNs through it."""
+    """Ansible's collection loader, as ansible-playbook installs it: the cache loader resolves FQCNs through it.
+
+    community.general is the one in .venv (the `ansible` bundle of requirements-dev.txt). The older ansible-core
+    series of scripts/test-matrix run in venvs holding ansible-core alone: for this module .venv's site-packages
+    is appended to sys.path (their own packages stay first), so they load the same redis plugin."""
     from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder
+    bundle = [path for path in glob.glob(os.path.join(ROOT, '.venv', 'lib', 'python3.*', 'site-packages'))
+              if path not in sys.path]
+    sys.path.extend(bundle)
     _AnsibleCollectionFinder(paths=[os.path.join(ROOT, '.cache', 'collections')])._install()
+    yield
+    for path in bundle:
+        sys.path.remove(path)
 
 
 @pytest.mark.parametrize('given, seconds', [(None, 10.0), (10, 10.0), (2.5, 2.5), ('3', 3.0), (' 0.5 ', 0.5), (0.01, 0.01)])
